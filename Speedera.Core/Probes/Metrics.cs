@@ -1,0 +1,62 @@
+namespace Speedera.Core.Probes;
+
+/// <summary>Identifies one service on one server: the unit a service probe measures.</summary>
+public readonly record struct ServiceKey(string ServerId, string ServiceId);
+
+/// <summary>
+/// One service-probe result. <see cref="Value"/> is the metric (response time in ms, or load for
+/// LOADP); <see cref="Failed"/> results carry <see cref="FailedValue"/> and an error code.
+/// </summary>
+public sealed record ServiceMetric(
+    ServiceKey Key,
+    int Value,
+    ProbeError Error,
+    DateTimeOffset MeasuredAt,
+    string ProbeNodeId)
+{
+    /// <summary>The patent's metric for a failed or timed-out test.</summary>
+    public const int FailedValue = 65535;
+
+    public bool Failed => Error != ProbeError.None || Value >= FailedValue;
+}
+
+public enum ProbeError
+{
+    None = 0,
+    Timeout = 1,
+    ConnectionRefused = 2,
+    UnexpectedStatus = 3,
+    ContentMismatch = 4,
+    ProtocolError = 5,
+    TlsError = 6,
+    LoadUnavailable = 7,
+    Other = 99,
+}
+
+/// <summary>Whether a latency measurement reached the client itself or only a router on the way.</summary>
+public enum LatencyQuality
+{
+    Partial = 1,
+    Full = 2,
+}
+
+/// <summary>Round trip from a POP to a client group (resolver /24 or ECS subnet).</summary>
+public sealed record LatencyMeasurement(
+    string PopId,
+    string ClientGroup,
+    string ProbedAddress,
+    TimeSpan RoundTrip,
+    LatencyQuality Quality,
+    DateTimeOffset MeasuredAt,
+    string ProbeNodeId);
+
+/// <summary>
+/// What a dns node consumes: service metrics and latency measurements from the probes. The probe
+/// role feeds it over the metric exchange; tests feed it directly.
+/// </summary>
+public interface IMetricSink
+{
+    void ApplyServiceMetrics(IReadOnlyList<ServiceMetric> metrics);
+
+    void ApplyLatency(IReadOnlyList<LatencyMeasurement> measurements);
+}

@@ -1,0 +1,1 @@
+return await Speedera.Edge.EdgeProgram.RunAsync(args);
