@@ -73,8 +73,11 @@ run_tests() {
   log "Testing $project"
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "console;verbosity=normal" --logger "trx;LogFileName=$project.trx" --results-directory "$OUT" \
-    --blame-hang-timeout 8m "$@" 2>&1 | tee "$OUT/$project.log" | grep -E "^\s*(Failed|Skipped) |Error Message|Passed!|Failed!|error" | head -200
-  local rc=${PIPESTATUS[0]}
+    --blame-hang-timeout 8m "$@" >"$OUT/$project.log" 2>&1
+  local rc=$?
+  # Failed tests with their messages, then the runner's own summary.
+  grep -E -A6 "^\s+Failed Speedera\." "$OUT/$project.log" | head -300
+  grep -E "^(Passed|Failed)!" "$OUT/$project.log"
   [ "$rc" -eq 0 ] || status=1
   local line
   line=$(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+" "$OUT/$project.log" | tail -1)
