@@ -11,7 +11,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 log() { printf '\n== %s\n' "$*"; }
 
 # --- 1. Debian packages -------------------------------------------------------------------
-PACKAGES=(chromium bind9-dnsutils knot-dnsutils postgresql dnsperf gdnsd nginx-light varnish wrk poppler-utils vsftpd iproute2 fonts-dejavu-core)
+PACKAGES=(python3 chromium bind9-dnsutils knot-dnsutils postgresql dnsperf gdnsd nginx-light varnish wrk poppler-utils vsftpd iproute2 fonts-dejavu-core)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -75,19 +75,25 @@ run_tests() {
     --logger "console;verbosity=normal" --logger "trx;LogFileName=$project.trx" --results-directory "$OUT" \
     --blame-hang-timeout 8m "$@" >"$OUT/$project.log" 2>&1
   local rc=$?
-  # Failed tests with their messages, then the runner's own summary.
+  # Failed tests with their messages, then the counts from the TRX file.
   grep -E -A6 "^\s+Failed Speedera\." "$OUT/$project.log" | head -300
-  grep -E "^(Passed|Failed)!" "$OUT/$project.log"
   [ "$rc" -eq 0 ] || status=1
-  local line
-  line=$(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+" "$OUT/$project.log" | tail -1)
-  if [ -z "$line" ]; then
-    echo "$project: no test summary found (rc=$rc)"; status=1; return
+  local counts
+  counts=$(python3 - "$OUT/$project.trx" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    c = ET.parse(sys.argv[1]).getroot().find('{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}ResultSummary/{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}Counters')
+    total, passed, failed = int(c.get('total')), int(c.get('passed')), int(c.get('failed')) + int(c.get('error')) + int(c.get('timeout')) + int(c.get('aborted'))
+    print(passed, failed, total - passed - failed)
+except Exception as e:
+    print("error", e)
+PY
+)
+  if [[ "$counts" == error* ]] || [ -z "$counts" ]; then
+    echo "$project: no test results ($counts, rc=$rc)"; tail -20 "$OUT/$project.log"; status=1; return
   fi
-  local f p s
-  f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$line")
-  p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")
-  s=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$line")
+  local p f s
+  read -r p f s <<<"$counts"
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   echo "$project: $p passed, $f failed, $s skipped"
 }
