@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Speedera.Web.Data;
+using Speedera.Web.Features.Account;
+using Speedera.Web.Features.Email;
+
+namespace Speedera.Web.Hosting;
+
+public static class PortalServiceCollectionExtensions
+{
+    /// <summary>Everything the portal needs: options, database, Identity, roles, mail, health.</summary>
+    public static WebApplicationBuilder AddSpeederaPortal(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<SpeederaOptions>().BindConfiguration(SpeederaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section)
+            .Validate(m => m.Delivery != MailDelivery.Smtp || !string.IsNullOrWhiteSpace(m.SmtpHost), "Speedera:Mail:SmtpHost is required when Delivery is Smtp.")
+            .Validate(m => m.MaxAttempts is > 0 and <= 50, "Speedera:Mail:MaxAttempts must be between 1 and 50.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSpeederaDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddScoped<DemoNetworkSeeder>();
+        services.AddScoped<DatabaseInitializer>();
+
+        var dataDirectory = (builder.Configuration.GetSection(SpeederaOptions.Section).Get<SpeederaOptions>() ?? new SpeederaOptions())
+            .ResolveDataDirectory(builder.Environment.ContentRootPath);
+        services.AddDataProtection()
+            .SetApplicationName("Speedera")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+
+        services.AddRazorComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
+            {
+                o.LoginPath = "/Account/Login";
+                o.AccessDeniedPath = "/Account/AccessDenied";
+                o.Cookie.Name = "speedera.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            }));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.Policies.Customer, p => p.RequireRole(Roles.Customer).RequireClaim(SpeederaClaimsPrincipalFactory.OrganizationClaim))
+            .AddPolicy(Roles.Policies.Noc, p => p.RequireRole(Roles.Noc, Roles.Admin))
+            .AddPolicy(Roles.Policies.Finance, p => p.RequireRole(Roles.Finance, Roles.Admin))
+            .AddPolicy(Roles.Policies.Admin, p => p.RequireRole(Roles.Admin));
+
+        services.AddIdentityCore<ApplicationUser>(options =>
+            {
+                options.SignIn.RequireConfirmedAccount = true;
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 10;
+                options.Password.RequiredUniqueChars = 5;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.Lockout.AllowedForNewUsers = true;
+                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<SpeederaDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders()
+            .AddClaimsPrincipalFactory<SpeederaClaimsPrincipalFactory>();
+
+        services.AddSingleton<OutboxSignal>();
+        services.AddScoped<Outbox>();
+        services.AddScoped<IEmailSender<ApplicationUser>, OutboxIdentityEmailSender>();
+        services.AddSingleton<PickupDirectoryMailTransport>();
+        services.AddSingleton<SmtpMailTransport>();
+        services.AddSingleton<IMailTransport>(sp =>
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MailOptions>>().Value.Delivery == MailDelivery.Smtp
+                ? sp.GetRequiredService<SmtpMailTransport>()
+                : sp.GetRequiredService<PickupDirectoryMailTransport>());
+        services.AddHostedService<OutboxDispatcher>();
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
+        return builder;
+    }
+}

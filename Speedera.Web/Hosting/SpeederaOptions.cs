@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Speedera.Web.Hosting;
+
+/// <summary>Settings under <c>Speedera</c>; see appsettings.example.json for each one.</summary>
+public sealed class SpeederaOptions
+{
+    public const string Section = "Speedera";
+
+    /// <summary>Folder for the SQLite database, mail pickup, keys; relative paths are under the content root.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "App_Data";
+
+    /// <summary>The service's own DNS zone customers get names under.</summary>
+    [Required]
+    [RegularExpression(@"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", ErrorMessage = "Speedera:ServiceZone must be a lower-case DNS name such as speedera.net.")]
+    public string ServiceZone { get; set; } = "speedera.net";
+
+    /// <summary>Seed the demo network (POPs and servers on 127.0.0.x) into an empty database.</summary>
+    public bool SeedDemoNetwork { get; set; } = true;
+
+    public AdminOptions Admin { get; set; } = new();
+
+    public string ResolveDataDirectory(string contentRoot) =>
+        Path.GetFullPath(Path.IsPathRooted(DataDirectory) ? DataDirectory : Path.Combine(contentRoot, DataDirectory));
+}
+
+public sealed class AdminOptions
+{
+    [Required]
+    [EmailAddress]
+    public string Email { get; set; } = "admin@speedera.local";
+
+    /// <summary>From <c>Speedera__Admin__Password</c>; when empty a password is generated and printed once.</summary>
+    public string? Password { get; set; }
+}
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>Settings under <c>Database</c>.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Required for Postgres; for SQLite defaults to <c>speedera.db</c> in the data directory.</summary>
+    public string? ConnectionString { get; set; }
+}
