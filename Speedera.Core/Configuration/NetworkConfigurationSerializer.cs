@@ -27,14 +27,19 @@ public static class NetworkConfigurationSerializer
     public static string ComputeHash(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>
-    /// Hash of what the network would run, ignoring <see cref="NetworkConfiguration.Version"/> and
-    /// <see cref="NetworkConfiguration.GeneratedAt"/>: the control plane publishes a new version only
-    /// when this changes.
+    /// Hash of what the network would run, ignoring <see cref="NetworkConfiguration.Version"/>,
+    /// <see cref="NetworkConfiguration.GeneratedAt"/> and SOA serials (which follow the version):
+    /// the control plane publishes a new version only when this changes.
     /// </summary>
     public static string ComputeContentHash(NetworkConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var neutral = configuration with { Version = 0, GeneratedAt = DateTimeOffset.UnixEpoch };
+        var neutral = configuration with
+        {
+            Version = 0,
+            GeneratedAt = DateTimeOffset.UnixEpoch,
+            Zones = [.. configuration.Zones.Select(z => z with { Soa = z.Soa with { Serial = 0 } })],
+        };
         return ComputeHash(Serialize(neutral));
     }
 }
