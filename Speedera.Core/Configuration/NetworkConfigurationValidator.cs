@@ -625,11 +625,11 @@ public static class NetworkConfigurationValidator
 
     internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 
-    internal static bool ValidId(string? id) =>
+    public static bool ValidId(string? id) =>
         !string.IsNullOrEmpty(id) && id.Length <= 64 && id.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.');
 
     /// <summary>Lower-case LDH labels of 1-63 characters, 253 in all, no trailing dot (RFC 1035 section 2.3.1).</summary>
-    internal static bool ValidDnsName(string? name)
+    public static bool ValidDnsName(string? name)
     {
         if (string.IsNullOrEmpty(name) || name.Length > 253)
         {
