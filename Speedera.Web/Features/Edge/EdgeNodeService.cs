@@ -40,6 +40,26 @@ public sealed class EdgeNodeService(SpeederaDbContext db, TimeProvider time)
             throw new ArgumentException($"POP '{popId}' does not exist.", nameof(popId));
         }
 
+        if (roles == NodeRoles.None)
+        {
+            throw new ArgumentException($"Node '{nodeId}' needs at least one role.", nameof(roles));
+        }
+
+        foreach (var (role, endpoint, name) in new[] { (NodeRoles.Dns, dnsEndpoint, "DNS"), (NodeRoles.Cache, cacheEndpoint, "cache"), (NodeRoles.LoadP, loadPEndpoint, "load agent"), (NodeRoles.None, metricsEndpoint, "metrics") })
+        {
+            if (string.IsNullOrWhiteSpace(endpoint))
+            {
+                if (role != NodeRoles.None && roles.HasFlag(role))
+                {
+                    throw new ArgumentException($"Node '{nodeId}' has the {role.ToString().ToLowerInvariant()} role and needs a {name} endpoint (IP:port).", nameof(roles));
+                }
+            }
+            else if (!System.Net.IPEndPoint.TryParse(endpoint.Trim(), out var ep) || ep.Port == 0 || !endpoint.Contains(':', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"The {name} endpoint '{endpoint}' is not IP:port.", nameof(roles));
+            }
+        }
+
         var node = new EdgeNodeEntity
         {
             Id = nodeId,
