@@ -7,14 +7,17 @@ namespace Speedera.Edge.ControlPlane;
 
 /// <summary>
 /// Tells the control plane this node is alive, which version it runs and how its roles are, every
-/// heartbeat interval and right after each new configuration. Heartbeats are not spooled: only the
-/// latest state matters.
+/// heartbeat interval and right after each new configuration. The live heartbeat is posted
+/// directly (only the latest state matters for "is it up"); a copy also goes through the upload
+/// spool as kind <c>heartbeat</c>, so the control plane gets the node's history, including the
+/// time it could not be reached.
 /// </summary>
 public sealed partial class HeartbeatSender(
     EdgeOptions options,
     ControlPlaneConnection connection,
     EdgeStatus status,
     ConfigurationHolder holder,
+    IEdgeUploader uploader,
     TimeProvider time,
     ILogger<HeartbeatSender> logger) : BackgroundService
 {
@@ -49,12 +52,14 @@ public sealed partial class HeartbeatSender(
 
     internal async Task<bool> SendOnceAsync(CancellationToken cancellationToken)
     {
+        var report = status.CreateHeartbeat(time.GetUtcNow());
+        uploader.Enqueue(UploadKinds.Heartbeat, report, EdgeApiJsonContext.Default.HeartbeatReport);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             using var response = await connection.Client.PostAsJsonAsync(
-                EdgeApi.HeartbeatPath, status.CreateHeartbeat(time.GetUtcNow()), EdgeApiJsonContext.Default.HeartbeatReport, timeout.Token).ConfigureAwait(false);
+                EdgeApi.HeartbeatPath, report, EdgeApiJsonContext.Default.HeartbeatReport, timeout.Token).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
             _failing = false;
             return true;
