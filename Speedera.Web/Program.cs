@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Speedera.Web.Components;
 using Speedera.Web.Features.Account;
+using Speedera.Web.Features.Edge;
 using Speedera.Web.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,6 +26,7 @@ app.UseAntiforgery();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 app.MapAccountEndpoints();
+app.MapEdgeApi();
 app.MapRazorComponents<App>();
 
 await app.InitializeSpeederaAsync();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Account;
+using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
 
 namespace Speedera.Web.Hosting;
@@ -82,6 +83,8 @@ public static class PortalServiceCollectionExtensions
                 ? sp.GetRequiredService<SmtpMailTransport>()
                 : sp.GetRequiredService<PickupDirectoryMailTransport>());
         services.AddHostedService<OutboxDispatcher>();
+
+        services.AddEdgeControlPlane(builder.Configuration, builder.Environment);
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);

@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Speedera.Edge.Hosting;
+
+namespace Speedera.Edge.ControlPlane;
+
+/// <summary>
+/// Drains the upload spool: each closed segment is sent in batches to
+/// <c>POST /api/edge/v1/uploads/{kind}</c> and deleted once every batch is acknowledged. The
+/// control plane ignores sequence numbers it has seen, so a resend after a lost answer is harmless.
+/// </summary>
+public sealed partial class UploadSender(
+    EdgeOptions options,
+    ControlPlaneConnection connection,
+    SpoolingEdgeUploader spool,
+    TimeProvider time,
+    ILogger<UploadSender> logger) : BackgroundService
+{
+    internal const int MaxRecordsPerBatch = 500;
+    private static readonly byte[] Comma = [(byte)','];
+    private bool _failing;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var ok = await DrainOnceAsync(stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(ok ? options.UploadInterval : options.RetryDelay, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sends everything spooled so far; false when the control plane could not take it.</summary>
+    internal async Task<bool> DrainOnceAsync(CancellationToken cancellationToken)
+    {
+        foreach (var kind in spool.Kinds())
+        {
+            foreach (var segment in spool.TakeSegments(kind))
+            {
+                var lines = SpoolingEdgeUploader.ReadSegmentLines(segment);
+                for (var i = 0; i < lines.Count; i += MaxRecordsPerBatch)
+                {
+                    if (!await SendBatchAsync(kind, lines.GetRange(i, Math.Min(MaxRecordsPerBatch, lines.Count - i)), cancellationToken).ConfigureAwait(false))
+                    {
+                        return false;
+                    }
+                }
+
+                spool.Acknowledge(segment, lines.Count);
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<bool> SendBatchAsync(string kind, List<byte[]> records, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var content = new ByteArrayContent(BuildBody(kind, records));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            using var response = await connection.Client.PostAsync(EdgeApi.UploadsPath(kind), content, timeout.Token).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            var ack = await response.Content.ReadFromJsonAsync(EdgeApiJsonContext.Default.UploadAck, timeout.Token).ConfigureAwait(false);
+            if (ack is null || ack.Accepted + ack.Duplicates != records.Count)
+            {
+                LogBadAck(logger, kind, records.Count);
+                return false;
+            }
+
+            if (_failing)
+            {
+                _failing = false;
+                LogResumed(logger);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or IOException or System.Text.Json.JsonException)
+        {
+            if (!_failing)
+            {
+                _failing = true;
+                LogUploadFailed(logger, kind, ex.Message, spool.PendingCount);
+            }
+
+            return false;
+        }
+    }
+
+    private byte[] BuildBody(string kind, List<byte[]> records)
+    {
+        using var stream = new MemoryStream();
+        stream.Write(Encoding.UTF8.GetBytes($"{{\"nodeId\":{System.Text.Json.JsonSerializer.Serialize(options.NodeId, EdgeApiJsonContext.Default.String)},\"kind\":\"{kind}\",\"records\":["));
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (i > 0)
+            {
+                stream.Write(Comma);
+            }
+
+            stream.Write(records[i]);
+        }
+
+        stream.Write("]}"u8);
+        return stream.ToArray();
+    }
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Upload of {Kind} failed: {Error}; {Pending} record(s) stay spooled")]
+    private static partial void LogUploadFailed(ILogger logger, string kind, string error, long pending);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Uploads resumed")]
+    private static partial void LogResumed(ILogger logger);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Error, Message = "Control plane acknowledged a {Kind} batch of {Count} records with a wrong count; keeping it spooled")]
+    private static partial void LogBadAck(ILogger logger, string kind, int count);
+}

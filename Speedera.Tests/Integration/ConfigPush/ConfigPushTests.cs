@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Speedera.Core.Configuration;
+using Speedera.Edge.ControlPlane;
+using Speedera.Web.Data;
+using Speedera.Web.Features.Configuration;
+using Speedera.Web.Features.Edge;
+using Xunit.Abstractions;
+
+namespace Speedera.Tests.Integration.ConfigPush;
+
+/// <summary>
+/// The control plane (the real portal on a loopback socket) and two edge nodes as separate
+/// processes: changes reach both, the nodes outlive the control plane, catch up when it returns,
+/// refuse a tampered document, and their spooled uploads arrive exactly once.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "speedera-configpush-" + Guid.NewGuid().ToString("N"));
+    private readonly List<EdgeNodeProcess> _nodes = [];
+    private ControlPlaneHost? _controlPlane;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        if (_controlPlane is not null)
+        {
+            await _controlPlane.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Changes_reach_two_nodes_which_survive_the_control_plane_and_refuse_tampering()
+    {
+        var port = ControlPlaneHost.FreePort();
+        var dataDirectory = Path.Combine(_root, "portal");
+        _controlPlane = new ControlPlaneHost(dataDirectory, port);
+        _controlPlane.StartServer();
+
+        string publicKey;
+        var keys = new Dictionary<string, string>();
+        await using (var scope = _controlPlane.CreateScope())
+        {
+            var nodes = scope.ServiceProvider.GetRequiredService<EdgeNodeService>();
+            // The zone needs a name server: node-a is declared a dns node (the role itself is another engineer's).
+            await nodes.EnrollAsync("node-a", "sjc", NodeRoles.Dns | NodeRoles.Probe, "127.0.0.1:8053", null, null, null);
+            await nodes.EnrollAsync("node-b", "iad", NodeRoles.Probe, null, null, null, null);
+            foreach (var id in new[] { "node-a", "node-b" })
+            {
+                keys[id] = (await nodes.IssueKeyAsync(id, "test")).Key;
+            }
+
+            var published = await scope.ServiceProvider.GetRequiredService<ConfigurationPublisher>().PublishAsync("test");
+            Assert.True(published.Succeeded, string.Join("; ", published.Errors));
+            publicKey = scope.ServiceProvider.GetRequiredService<ConfigurationSigningKey>().PublicKeyBase64;
+        }
+
+        var latest = await LatestVersionAsync();
+        foreach (var id in keys.Keys)
+        {
+            _nodes.Add(EdgeNodeProcess.Start(id, keys[id], _controlPlane.BaseAddress, publicKey, Path.Combine(_root, id)));
+        }
+
+        foreach (var node in _nodes)
+        {
+            await node.WaitForAsync(s => s.RunningVersion == latest, TimeSpan.FromSeconds(60), $"version {latest}");
+        }
+
+        // 20 changes: each publish must reach both nodes; time from the start of the publish to each node's apply.
+        var samples = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var started = DateTimeOffset.UtcNow;
+            var version = await AddPopAndPublishAsync($"t{i:00}");
+            foreach (var node in _nodes)
+            {
+                var status = await node.WaitForAsync(s => s.RunningVersion == version, TimeSpan.FromSeconds(10), $"version {version}", TimeSpan.FromMilliseconds(5));
+                samples.Add((status.AppliedAt!.Value - started).TotalMilliseconds);
+            }
+        }
+
+        samples.Sort();
+        var p50 = Percentile(samples, 0.50);
+        var p95 = Percentile(samples, 0.95);
+        var line = $"config push time-to-apply over 20 changes x 2 nodes: p50 {p50:F1} ms, p95 {p95:F1} ms, max {samples[^1]:F1} ms";
+        output.WriteLine(line);
+        Console.WriteLine(line);
+        Assert.True(p95 < 1000, line);
+
+        // Stop the control plane: nodes keep serving their last version, and spool their uploads.
+        var beforeOutage = await LatestVersionAsync();
+        await _controlPlane.DisposeAsync();
+        _controlPlane = null;
+        var spooledWhileDown = new Dictionary<string, long>();
+        foreach (var node in _nodes)
+        {
+            var status = await node.WaitForAsync(s => s.PendingUploads >= 3, TimeSpan.FromSeconds(15), "uploads spooled while the control plane is down");
+            Assert.Equal(beforeOutage, status.RunningVersion);
+            Assert.True(await node.IsHealthyAsync());
+            spooledWhileDown[node.NodeId] = status.PendingUploads;
+        }
+
+        output.WriteLine($"while the control plane was down: nodes kept version {beforeOutage}; spooled {string.Join(", ", spooledWhileDown.Select(kv => $"{kv.Key}={kv.Value}"))}");
+
+        // A change made while it was down is published when it starts again; the nodes catch up.
+        await using (var db = OpenDatabase(dataDirectory))
+        {
+            db.Pops.Add(new PopEntity { Id = "down", Name = "Made while down", City = "X", Country = "XX", Network = "n" });
+            await db.SaveChangesAsync();
+        }
+
+        _controlPlane = new ControlPlaneHost(dataDirectory, port);
+        _controlPlane.StartServer();
+        var afterRestart = await LatestVersionAsync();
+        Assert.Equal(beforeOutage + 1, afterRestart);
+        foreach (var node in _nodes)
+        {
+            await node.WaitForAsync(s => s.RunningVersion == afterRestart, TimeSpan.FromSeconds(30), $"catch up to {afterRestart}");
+        }
+
+        // Uploads made while the control plane was down arrive, exactly once.
+        foreach (var node in _nodes)
+        {
+            var status = await node.WaitForAsync(s => s.PendingUploads == 0, TimeSpan.FromSeconds(30), "spool drained");
+            await using var scope = _controlPlane.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+            var sequences = await db.EdgeUploads.Where(u => u.NodeId == node.NodeId).Select(u => u.Sequence).ToListAsync();
+            var upTo = status.LastUploadSequence;
+            var stored = sequences.Where(s => s <= upTo).Order().ToList();
+            Assert.Equal(Enumerable.Range(1, (int)upTo).Select(i => (long)i), stored);
+            output.WriteLine($"{node.NodeId}: uploads 1..{upTo} stored once each ({spooledWhileDown[node.NodeId]} of them spooled during the outage)");
+        }
+
+        // A document with one byte changed is refused and logged; the node keeps the previous one.
+        var running = await LatestVersionAsync();
+        var tamperedVersion = running + 1;
+        await PublishTamperedAsync(tamperedVersion);
+        foreach (var node in _nodes)
+        {
+            var status = await node.WaitForAsync(s => s.LastRefusedVersion == tamperedVersion, TimeSpan.FromSeconds(10), "tampered document refused");
+            Assert.Equal(running, status.RunningVersion);
+            Assert.StartsWith("HashMismatch", status.LastRefusal, StringComparison.Ordinal);
+            await WaitForLogAsync(node, "Refused configuration version " + tamperedVersion);
+        }
+
+        output.WriteLine($"tampered version {tamperedVersion} refused by both nodes; they kept version {running}");
+
+        // The next good version is applied again.
+        var next = await AddPopAndPublishAsync("after");
+        foreach (var node in _nodes)
+        {
+            await node.WaitForAsync(s => s.RunningVersion == next, TimeSpan.FromSeconds(10), $"version {next} after the tampered one");
+        }
+
+        // Heartbeats reached the control plane with the running version.
+        await using (var scope = _controlPlane.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+            var deadline = Stopwatch.StartNew();
+            while (await db.EdgeNodes.AsNoTracking().CountAsync(n => n.RunningVersion == next) < 2 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(2, await db.EdgeNodes.AsNoTracking().CountAsync(n => n.RunningVersion == next));
+        }
+    }
+
+    [Fact]
+    public async Task Edge_api_refuses_bad_keys_and_counts_a_resent_batch_once()
+    {
+        _controlPlane = new ControlPlaneHost(Path.Combine(_root, "portal"), ControlPlaneHost.FreePort());
+        _controlPlane.StartServer();
+        string key;
+        Guid keyId;
+        await using (var scope = _controlPlane.CreateScope())
+        {
+            var nodes = scope.ServiceProvider.GetRequiredService<EdgeNodeService>();
+            await nodes.EnrollAsync("node-x", "sjc", NodeRoles.Probe, null, null, null, null);
+            var issued = await nodes.IssueKeyAsync("node-x", "test");
+            (key, keyId) = (issued.Key, issued.KeyId);
+            Assert.DoesNotContain(key, await scope.ServiceProvider.GetRequiredService<SpeederaDbContext>().EdgeNodeKeys.Select(k => k.KeyHash).ToListAsync());
+        }
+
+        using var http = new HttpClient { BaseAddress = _controlPlane.BaseAddress };
+        var body = """{"nodeId":"node-x","kind":"usage","records":[{"sequence":1,"enqueuedAt":"2026-11-22T00:00:00Z","payload":{"bytes":10}},{"sequence":2,"enqueuedAt":"2026-11-22T00:00:00Z","payload":{"bytes":20}}]}""";
+
+        async Task<HttpResponseMessage> PostAsync(string authorization)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, EdgeApi.UploadsPath("usage"))
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = AuthenticationHeaderValue.Parse(authorization);
+            return await http.SendAsync(request);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync("Node node-x:wrong")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync("Node node-y:" + key)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync("Bearer " + key)).StatusCode);
+
+        var first = await (await PostAsync("Node node-x:" + key)).Content.ReadFromJsonAsync(EdgeApiJsonContext.Default.UploadAck);
+        var again = await (await PostAsync("Node node-x:" + key)).Content.ReadFromJsonAsync(EdgeApiJsonContext.Default.UploadAck);
+        Assert.Equal(new UploadAck(2, 0), first);
+        Assert.Equal(new UploadAck(0, 2), again);
+
+        await using (var scope = _controlPlane.CreateScope())
+        {
+            Assert.Equal(2, await scope.ServiceProvider.GetRequiredService<SpeederaDbContext>().EdgeUploads.CountAsync(u => u.NodeId == "node-x"));
+            await scope.ServiceProvider.GetRequiredService<EdgeNodeService>().RevokeKeyAsync(keyId, "test");
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync("Node node-x:" + key)).StatusCode);
+    }
+
+    private async Task<long> LatestVersionAsync()
+    {
+        await using var scope = _controlPlane!.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<SpeederaDbContext>().ConfigVersions.MaxAsync(v => v.Version);
+    }
+
+    private async Task<long> AddPopAndPublishAsync(string popId)
+    {
+        await using var scope = _controlPlane!.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+        db.Pops.Add(new PopEntity { Id = popId, Name = "Test " + popId, City = "Test", Country = "XX", Network = "test" });
+        await db.SaveChangesAsync();
+        var result = await scope.ServiceProvider.GetRequiredService<ConfigurationPublisher>().PublishAsync("test");
+        Assert.Equal(PublishOutcome.Published, result.Outcome);
+        return result.Version!.Value;
+    }
+
+    /// <summary>Stores and announces a correctly signed document with one byte changed afterwards.</summary>
+    private async Task PublishTamperedAsync(long version)
+    {
+        await using var scope = _controlPlane!.CreateScope();
+        var sp = scope.ServiceProvider;
+        var configuration = await sp.GetRequiredService<NetworkConfigurationGenerator>().GenerateAsync(version, DateTimeOffset.UtcNow, CancellationToken.None);
+        var envelope = SignedConfiguration.Sign(configuration, sp.GetRequiredService<ConfigurationSigningKey>().Key);
+        var document = (byte[])envelope.Document.Clone();
+        var at = Encoding.UTF8.GetString(document).IndexOf("\"city\":\"", StringComparison.Ordinal) + 8;
+        document[at] ^= 0x20;
+        var tampered = envelope with { Document = document };
+        var bytes = tampered.ToJsonBytes();
+        var db = sp.GetRequiredService<SpeederaDbContext>();
+        db.ConfigVersions.Add(new ConfigVersionEntity
+        {
+            Version = version,
+            Hash = tampered.Hash,
+            ContentHash = "tampered",
+            KeyId = tampered.KeyId,
+            Author = "attacker",
+            Summary = "one byte changed after signing",
+            Envelope = bytes,
+        });
+        await db.SaveChangesAsync();
+        sp.GetRequiredService<ConfigurationFeed>().Publish(new PublishedConfiguration(version, tampered.Hash, bytes));
+    }
+
+    private static async Task WaitForLogAsync(EdgeNodeProcess node, string text)
+    {
+        for (var i = 0; i < 100 && !node.Output.Any(l => l.Contains(text, StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(node.Output, l => l.Contains(text, StringComparison.Ordinal));
+    }
+
+    private static SpeederaDbContext OpenDatabase(string dataDirectory)
+    {
+        var options = new DbContextOptionsBuilder<SpeederaDbContext>()
+            .UseSqlite($"Data Source={Path.Combine(dataDirectory, "speedera.db")};Foreign Keys=True")
+            .Options;
+        return new SpeederaDbContext(options);
+    }
+
+    private static double Percentile(List<double> sorted, double p)
+    {
+        var rank = p * (sorted.Count - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = (int)Math.Ceiling(rank);
+        return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
+    }
+}

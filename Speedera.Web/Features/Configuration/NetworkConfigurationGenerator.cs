@@ -1,0 +1,144 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Speedera.Core.Configuration;
+using Speedera.Web.Data;
+using Speedera.Web.Hosting;
+
+namespace Speedera.Web.Features.Configuration;
+
+/// <summary>
+/// Builds the whole network configuration from the database: POPs, enabled Speedera servers,
+/// enrolled nodes, the service zone and customers' own names, and every active hostname. No
+/// customer names or billing data go in (patent: only what the network needs).
+/// </summary>
+public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions<SpeederaOptions> options)
+{
+    internal static readonly ProbeSettings DefaultProbes = new(
+        DefaultServiceInterval: TimeSpan.FromSeconds(10),
+        DefaultServiceTimeout: TimeSpan.FromSeconds(5),
+        SendSize: 100,
+        SendInterval: TimeSpan.FromSeconds(1),
+        MetricStaleAfter: TimeSpan.FromSeconds(30),
+        LatencyStaleAfter: TimeSpan.FromMinutes(30),
+        LatencyTimeout: TimeSpan.FromSeconds(2),
+        LatencyMethods: [LatencyMethod.Icmp, LatencyMethod.TcpDns, LatencyMethod.DnsPtr, LatencyMethod.UdpHighPort],
+        ServiceProbeNodes: new Dictionary<string, IReadOnlyList<string>>(),
+        LatencyProbeNodes: new Dictionary<string, IReadOnlyList<string>>());
+
+    private static readonly TimeSpan NameServerTtl = TimeSpan.FromDays(1);
+
+    public async Task<NetworkConfiguration> GenerateAsync(long version, DateTimeOffset generatedAt, CancellationToken cancellationToken)
+    {
+        var serviceZone = options.Value.ServiceZone;
+        var pops = await db.Pops.AsNoTracking().ToListAsync(cancellationToken);
+        var servers = await db.Servers.AsNoTracking().Include(s => s.Services).Where(s => s.Enabled).ToListAsync(cancellationToken);
+        var nodes = await db.EdgeNodes.AsNoTracking().ToListAsync(cancellationToken);
+        var hostnames = await db.Hostnames.AsNoTracking().Include(h => h.Addresses)
+            .Where(h => h.Verification == VerificationState.Active).ToListAsync(cancellationToken);
+
+        var edgeServers = servers.Select(s => new Server(
+            ServerId(s),
+            s.PopId,
+            s.Address,
+            ServerKind.Edge,
+            [.. s.Services.Select(x => new ServiceCheck(
+                ServiceId(x.Type, x.Port), x.Type, x.Port, x.Path, null, x.ExpectedStatus, x.ExpectedContent, x.Interval, x.Timeout))])).ToList();
+
+        var gtmOnly = hostnames.Where(h => !h.Services.HasFlag(HostnameServices.Cdn)).ToList();
+        var customerServers = gtmOnly
+            .SelectMany(h => h.Addresses.Select(a => (Hostname: h, Address: a)))
+            .GroupBy(x => x.Address.Address, StringComparer.Ordinal)
+            .Select(g => new Server(
+                CustomerServerId(g.Key),
+                g.Select(x => x.Address.PopId).Order(StringComparer.Ordinal).First(),
+                g.Key,
+                ServerKind.Customer,
+                [.. g.Select(x => x.Hostname).DistinctBy(h => h.Name).Select(HostnameTest)]))
+            .ToList();
+
+        var edgeCandidates = edgeServers
+            .SelectMany(s => s.Services.Where(x => x.Type is ServiceType.Http or ServiceType.Https).Take(1).Select(x => new Candidate(s.Id, x.Id, 1, false)))
+            .ToList();
+
+        var dnsNodes = nodes.Where(n => n.Roles.HasFlag(NodeRoles.Dns) && n.DnsEndpoint is not null)
+            .OrderBy(n => n.Id, StringComparer.Ordinal).ToList();
+        var nameServers = dnsNodes
+            .Select((n, i) => new NameServer($"ns{i + 1}.{serviceZone}", [IPEndPoint.TryParse(n.DnsEndpoint!, out var ep) ? ep.Address.ToString() : n.DnsEndpoint!], NameServerTtl))
+            .ToList();
+        var serial = (uint)Math.Min(version, uint.MaxValue);
+
+        var zones = new List<Zone> { NewZone(serviceZone, serviceZone, serial, nameServers) };
+        foreach (var h in hostnames.Where(h => h.Kind == HostnameKind.CustomerOwned).OrderBy(h => h.Name, StringComparer.Ordinal))
+        {
+            zones.Add(NewZone(h.Name, serviceZone, serial, [.. nameServers.Select(ns => ns with { Addresses = [] })]));
+        }
+
+        var configHostnames = hostnames.Select(h => new Hostname
+        {
+            Name = h.Name,
+            Zone = h.Kind == HostnameKind.CustomerOwned ? h.Name : serviceZone,
+            Services = h.Services,
+            Ttl = TimeSpan.FromSeconds(h.TtlSeconds),
+            UseLatency = h.UseLatency,
+            Candidates = h.Services.HasFlag(HostnameServices.Cdn)
+                ? edgeCandidates
+                : [.. h.Addresses.Select(a => new Candidate(CustomerServerId(a.Address), h.Name, a.Weight, a.HiddenFailover))],
+            Persistence = h.PersistenceEnabled
+                ? new PersistenceSettings(true, h.PersistenceAccessTimeout, h.PersistenceRefreshTimeout)
+                : PersistenceSettings.Off,
+            StaticMappings = [],
+            Cache = h.Services.HasFlag(HostnameServices.Cdn)
+                ? new CacheSettings(h.Origin ?? "", h.OriginScheme, h.OriginPort, h.OriginHostHeader, h.CacheDefaultTtl, h.HonorOriginHeaders, [])
+                : null,
+        }).ToList();
+
+        return new NetworkConfiguration
+        {
+            Version = version,
+            GeneratedAt = generatedAt,
+            Pops = [.. pops.Select(p => new Pop(p.Id, p.Name, p.City, p.Country, p.Latitude, p.Longitude, p.Network))],
+            Servers = [.. edgeServers, .. customerServers],
+            Nodes = [.. nodes.Select(n => new EdgeNode(n.Id, n.PopId, n.Roles, n.DnsEndpoint, n.MetricsEndpoint, n.CacheEndpoint, n.LoadPEndpoint))],
+            Zones = zones,
+            Hostnames = configHostnames,
+            Probes = DefaultProbes with
+            {
+                ServiceProbeNodes = ProbeNodes(nodes),
+                LatencyProbeNodes = ProbeNodes(nodes),
+            },
+        };
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> ProbeNodes(List<Speedera.Web.Features.Edge.EdgeNodeEntity> nodes) =>
+        nodes.Where(n => n.Roles.HasFlag(NodeRoles.Probe))
+            .GroupBy(n => n.PopId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(n => n.Id)], StringComparer.Ordinal);
+
+    private static Zone NewZone(string name, string serviceZone, uint serial, IReadOnlyList<NameServer> nameServers) => new(
+        name,
+        new SoaData(
+            nameServers.Count > 0 ? nameServers[0].Name : $"ns1.{serviceZone}",
+            $"hostmaster.{serviceZone}",
+            serial,
+            Refresh: TimeSpan.FromHours(1),
+            Retry: TimeSpan.FromMinutes(15),
+            Expire: TimeSpan.FromDays(14),
+            NegativeTtl: TimeSpan.FromMinutes(5),
+            Ttl: TimeSpan.FromHours(1)),
+        nameServers,
+        []);
+
+    /// <summary>The test a GTM hostname defines, run against each of its addresses; the service id is the hostname.</summary>
+    private static ServiceCheck HostnameTest(HostnameEntity h) => new(
+        h.Name, h.TestType, h.TestPort, h.TestPath, h.Name, h.TestExpectedStatus, h.TestExpectedContent, h.TestInterval, h.TestTimeout);
+
+    internal static string ServerId(ServerEntity s) =>
+        NetworkConfigurationValidator.ValidId(s.Name) ? s.Name : "srv-" + s.Id.ToString("N");
+
+    internal static string ServiceId(ServiceType type, int port) =>
+        $"{type.ToString().ToLowerInvariant()}-{port}";
+
+    internal static string CustomerServerId(string address) =>
+        "cust-" + address.Replace('.', '-').Replace(':', '-').ToLowerInvariant();
+}
