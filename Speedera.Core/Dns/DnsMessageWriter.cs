@@ -61,7 +61,7 @@ public ref struct DnsMessageWriter
     public readonly ushort GetFlags() => BinaryPrimitives.ReadUInt16BigEndian(_buffer[2..]);
 
     /// <summary>Writes the question exactly as received (case kept) and records it for compression.</summary>
-    public bool TryWriteQuestion(ReadOnlySpan<byte> name, ushort type, ushort cls)
+    public bool TryWriteQuestion(scoped ReadOnlySpan<byte> name, ushort type, ushort cls)
     {
         var mark = Mark();
         if (!TryWriteName(name) || !TryWriteUInt16(type) || !TryWriteUInt16(cls))
@@ -73,7 +73,7 @@ public ref struct DnsMessageWriter
         return true;
     }
 
-    public bool TryWriteRecord(DnsSection section, ReadOnlySpan<byte> name, DnsRecordType type, uint ttl, ReadOnlySpan<byte> rdata)
+    public bool TryWriteRecord(DnsSection section, scoped ReadOnlySpan<byte> name, DnsRecordType type, uint ttl, scoped ReadOnlySpan<byte> rdata)
     {
         var mark = Mark();
         if (!TryWriteRecordHeader(name, type, ttl) || !TryWriteUInt16((ushort)rdata.Length) || !TryWriteBytes(rdata))
@@ -87,7 +87,7 @@ public ref struct DnsMessageWriter
     }
 
     /// <summary>NS and CNAME: the RDATA is a name, compressed too (RFC 1035 §3.3).</summary>
-    public bool TryWriteNameRecord(DnsSection section, ReadOnlySpan<byte> name, DnsRecordType type, uint ttl, ReadOnlySpan<byte> target)
+    public bool TryWriteNameRecord(DnsSection section, scoped ReadOnlySpan<byte> name, DnsRecordType type, uint ttl, scoped ReadOnlySpan<byte> target)
     {
         var mark = Mark();
         if (!TryWriteRecordHeader(name, type, ttl) || !TryReserve(2, out int lengthAt))
@@ -109,7 +109,7 @@ public ref struct DnsMessageWriter
     }
 
     /// <summary>RFC 1035 §3.3.13.</summary>
-    public bool TryWriteSoa(DnsSection section, ReadOnlySpan<byte> name, uint ttl, ReadOnlySpan<byte> primary, ReadOnlySpan<byte> mailbox,
+    public bool TryWriteSoa(DnsSection section, scoped ReadOnlySpan<byte> name, uint ttl, scoped ReadOnlySpan<byte> primary, scoped ReadOnlySpan<byte> mailbox,
         uint serial, uint refresh, uint retry, uint expire, uint minimum)
     {
         var mark = Mark();
@@ -213,7 +213,7 @@ public ref struct DnsMessageWriter
         }
     }
 
-    private bool TryWriteRecordHeader(ReadOnlySpan<byte> name, DnsRecordType type, uint ttl)
+    private bool TryWriteRecordHeader(scoped ReadOnlySpan<byte> name, DnsRecordType type, uint ttl)
     {
         if (!TryWriteName(name) || !TryReserve(8, out int at))
         {
@@ -227,7 +227,7 @@ public ref struct DnsMessageWriter
     }
 
     /// <summary>Writes a name, replacing its longest already-written suffix by a pointer.</summary>
-    private bool TryWriteName(ReadOnlySpan<byte> name)
+    private bool TryWriteName(scoped ReadOnlySpan<byte> name)
     {
         int labelStart = 0;
         while (labelStart < name.Length && name[labelStart] != 0)
@@ -270,7 +270,7 @@ public ref struct DnsMessageWriter
         return true;
     }
 
-    private readonly int FindTarget(ReadOnlySpan<byte> suffix)
+    private readonly int FindTarget(scoped ReadOnlySpan<byte> suffix)
     {
         for (int i = 0; i < _targetCount; i++)
         {
@@ -284,7 +284,7 @@ public ref struct DnsMessageWriter
     }
 
     /// <summary>Compares the (possibly compressed) name we wrote at <paramref name="offset"/> with an uncompressed one.</summary>
-    private readonly bool NameAtEquals(int offset, ReadOnlySpan<byte> name)
+    private readonly bool NameAtEquals(int offset, scoped ReadOnlySpan<byte> name)
     {
         int pos = offset;
         int i = 0;
@@ -331,7 +331,7 @@ public ref struct DnsMessageWriter
         return true;
     }
 
-    private bool TryWriteBytes(ReadOnlySpan<byte> bytes)
+    private bool TryWriteBytes(scoped ReadOnlySpan<byte> bytes)
     {
         if (!TryReserve(bytes.Length, out int at))
         {

@@ -143,41 +143,39 @@ public static class DnsName
     }
 
     /// <summary>
-    /// Writes the name as lower-case dotted text without the trailing dot ("" for the root).
-    /// Returns false for names that no configured name can equal (dots or non-printable octets in a label).
+    /// Writes the name as lower-case dotted text without the trailing dot ("" for the root). Octets no
+    /// configured name can hold (dots inside a label, non-printables) become U+0001, so such a name
+    /// still finds its zone but never a node in it. <paramref name="destination"/> needs 255 chars.
     /// </summary>
-    public static bool TryToLowerText(ReadOnlySpan<byte> wire, Span<char> destination, out int charsWritten)
+    public static int ToLowerText(ReadOnlySpan<byte> wire, Span<char> destination)
     {
-        charsWritten = 0;
+        int written = 0;
         int pos = 0;
         while (pos < wire.Length)
         {
             int len = wire[pos++];
             if (len == 0)
             {
-                return true;
+                break;
             }
 
-            if (charsWritten > 0)
+            if (written > 0)
             {
-                destination[charsWritten++] = '.';
+                destination[written++] = '.';
             }
 
             for (int i = 0; i < len; i++)
             {
                 byte b = wire[pos + i];
-                if (b <= 0x20 || b > 0x7E || b == (byte)'.')
-                {
-                    return false;
-                }
-
-                destination[charsWritten++] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b);
+                destination[written++] = b <= 0x20 || b > 0x7E || b == (byte)'.'
+                    ? '\u0001'
+                    : (char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b);
             }
 
             pos += len;
         }
 
-        return false;
+        return written;
     }
 
     /// <summary>Case-insensitive (ASCII) equality of two uncompressed wire names (RFC 4343).</summary>
