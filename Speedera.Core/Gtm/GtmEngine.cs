@@ -96,7 +96,7 @@ public sealed class GtmEngine(
 
         if (plan.StaticMappings.Length > 0)
         {
-            int count = TryStaticMapping(plan, all[..n], up, in client, answers);
+            int count = TryStaticMapping(plan, all.AsSpan(0, n), up, in client, answers);
             if (count > 0)
             {
                 return new(GtmReason.StaticMapping, count, true);
