@@ -5,7 +5,7 @@ using Speedera.Core.Gtm;
 namespace Speedera.Edge.Dns;
 
 /// <summary>The result of handling one request, for statistics and logs.</summary>
-internal readonly record struct DnsOutcome(DnsResponseCode RCode, bool Truncated, GtmReason? Reason);
+public readonly record struct DnsOutcome(DnsResponseCode RCode, bool Truncated, GtmReason? Reason);
 
 /// <summary>
 /// Writes the response to a parsed query: header flags (AA set, RA clear), the question as received,

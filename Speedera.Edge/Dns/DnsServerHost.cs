@@ -30,7 +30,8 @@ public sealed class DnsServerHost(
 
     public DnsNodeState State => state;
 
-    internal DnsRequestProcessor CreateProcessor() => new(
+    /// <summary>The in-process request path (parse → decide → respond) over this host's state, for benchmarks and embedding.</summary>
+    public DnsRequestProcessor CreateProcessor() => new(
         new DnsConfigurationSource(configuration, (config, ex) => Log.ConfigurationRejected(_logger, config.Version, ex)),
         state.Engine,
         state.Decisions,

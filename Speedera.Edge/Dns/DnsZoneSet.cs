@@ -304,7 +304,8 @@ internal sealed class DnsNode(string name)
 
     public RecordSet? Cname { get; private set; }
 
-    public IReadOnlyList<RecordSet> Sets => _sets;
+    /// <summary>A concrete list so that enumerating it on the hot path does not box an enumerator.</summary>
+    public List<RecordSet> Sets => _sets;
 
     public RecordSet? Get(DnsRecordType type)
     {
@@ -345,7 +346,7 @@ internal sealed class RecordSet(DnsRecordType type, uint ttl)
 
     public uint Ttl { get; private set; } = ttl;
 
-    public IReadOnlyList<byte[]> Data => _data;
+    public List<byte[]> Data => _data;
 
     /// <summary>For NS sets: the in-zone nodes holding the name servers' addresses.</summary>
     public List<DnsNode> Glue { get; } = [];
