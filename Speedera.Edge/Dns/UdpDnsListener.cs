@@ -46,7 +46,7 @@ internal sealed class UdpDnsListener(Socket socket, DnsRequestProcessor processo
                 {
                     await socket.SendToAsync(response.AsMemory(0, length), SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
+                catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
                 {
                     return;
                 }
