@@ -65,23 +65,34 @@ internal sealed class AccessLog : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         StreamWriter? writer = null;
+        long size = 0;
         try
         {
             while (await _channel.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 try
                 {
-                    writer ??= Open();
+                    if (writer is null)
+                    {
+                        writer = Open();
+                        size = writer.BaseStream.Length;
+                    }
+
                     while (_channel.Reader.TryRead(out var record))
                     {
-                        await writer.WriteLineAsync(Format(record)).ConfigureAwait(false);
-                        if (writer.BaseStream.Length >= _maxBytes)
+                        // Rotate before writing, so the current file is never left empty.
+                        if (size >= _maxBytes)
                         {
                             await writer.DisposeAsync().ConfigureAwait(false);
                             writer = null;
                             Rotate();
                             writer = Open();
+                            size = 0;
                         }
+
+                        var line = Format(record);
+                        await writer.WriteLineAsync(line).ConfigureAwait(false);
+                        size += Encoding.UTF8.GetByteCount(line) + 1;
                     }
 
                     await writer.FlushAsync().ConfigureAwait(false);

@@ -57,7 +57,7 @@ internal sealed partial class CacheProxy
 
     private long _originFetches;
 
-    private sealed class FetchRequest
+    private sealed record FetchRequest
     {
         public required HostRoute Route { get; init; }
         public required string Path { get; init; }
@@ -69,9 +69,15 @@ internal sealed partial class CacheProxy
 
         /// <summary>The client to stream to when the response cannot wait for storing; null for background revalidation.</summary>
         public HttpContext? Client { get; init; }
+
+        /// <summary>Set on the second trip for a HEAD or Range request whose object turned out too large to store.</summary>
+        public bool PassThrough { get; init; }
     }
 
-    private readonly record struct FetchResult(CachedResponse? Entry, string CacheStatus, bool ClientServed, Served Served, int ErrorStatus, string? ErrorBody);
+    private readonly record struct FetchResult(CachedResponse? Entry, string CacheStatus, bool ClientServed, Served Served, int ErrorStatus, string? ErrorBody)
+    {
+        public bool RetryPassThrough { get; init; }
+    }
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -287,6 +293,12 @@ internal sealed partial class CacheProxy
         if (result.ClientServed)
         {
             return result.Served;
+        }
+
+        if (result.RetryPassThrough)
+        {
+            var retry = await FetchAsync(fetch with { PassThrough = true, Stale = null }).ConfigureAwait(false);
+            return retry.ClientServed ? retry.Served : await CompleteAsync(context, fetch, retry with { RetryPassThrough = false }).ConfigureAwait(false);
         }
 
         if (result.Entry is { } entry)
@@ -537,6 +549,11 @@ internal sealed partial class CacheProxy
                 Storability.StatusNotCacheable => "status",
                 _ => "not-cacheable",
             };
+            if (detail is null && fetch.PassThrough)
+            {
+                detail = "too-large";
+            }
+
             if (detail is null && length > _options.MaxObjectSizeBytes)
             {
                 detail = "too-large";
@@ -599,8 +616,11 @@ internal sealed partial class CacheProxy
             return new FetchResult(null, cacheStatus, false, new Served(status, 0, 0, false, cacheStatus), 0, null);
         }
 
-        var clientResponse = client?.Response;
         var isHead = client is not null && HttpMethods.IsHead(client.Request.Method);
+
+        // HEAD and Range need the stored object (its length, its bytes); they are answered from it once it is stored.
+        var deferClient = storing && client is not null && (isHead || client.Request.Headers.Range.Count > 0);
+        var clientResponse = deferClient ? null : client?.Response;
         var length = response.Content.Headers.ContentLength;
         if (clientResponse is not null)
         {
@@ -694,7 +714,9 @@ internal sealed partial class CacheProxy
 
             if (!storing)
             {
-                return new FetchResult(null, cacheStatus, client is not null, new Served(status, toClient, total, false, cacheStatus), 0, null);
+                return deferClient
+                    ? new FetchResult(null, cacheStatus, false, new Served(status, 0, total, false, cacheStatus), 0, null) { RetryPassThrough = true }
+                    : new FetchResult(null, cacheStatus, client is not null, new Served(status, toClient, total, false, cacheStatus), 0, null);
             }
 
             CachedBody body;
@@ -713,7 +735,7 @@ internal sealed partial class CacheProxy
 
             var entry = new CachedResponse(route.Hostname, fetch.Path, status, headers, timing, varyNames, secondary, route.Freshness, body);
             _store.Store(entry);
-            return new FetchResult(entry, cacheStatus, client is not null, new Served(status, toClient, total, false, cacheStatus), 0, null);
+            return new FetchResult(entry, cacheStatus, clientResponse is not null, new Served(status, toClient, total, false, cacheStatus), 0, null);
         }
         finally
         {
