@@ -1,0 +1,82 @@
+using System.Net;
+using Speedera.Core.Configuration;
+using Speedera.Edge.Cache;
+
+// Usage: CacheBenchHost --listen 127.0.0.1:8081 --origin 127.0.0.1:8000 --host localhost [--host name]... [--disk DIR] [--memory-mb N]
+var listen = IPEndPoint.Parse("127.0.0.1:8081");
+var origin = IPEndPoint.Parse("127.0.0.1:8000");
+var hosts = new List<string>();
+string? disk = null;
+long memoryMb = 512;
+for (var i = 0; i < args.Length - 1; i += 2)
+{
+    switch (args[i])
+    {
+        case "--listen": listen = IPEndPoint.Parse(args[i + 1]); break;
+        case "--origin": origin = IPEndPoint.Parse(args[i + 1]); break;
+        case "--host": hosts.Add(args[i + 1]); break;
+        case "--disk": disk = args[i + 1]; break;
+        case "--memory-mb": memoryMb = long.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+        default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+    }
+}
+
+if (!IPAddress.IsLoopback(origin.Address) || !IPAddress.IsLoopback(listen.Address))
+{
+    Console.Error.WriteLine("bench host: origin and listen addresses must be loopback");
+    return 2;
+}
+
+if (hosts.Count == 0)
+{
+    hosts.Add("localhost");
+}
+
+var configuration = new NetworkConfiguration
+{
+    Version = 1,
+    GeneratedAt = DateTimeOffset.UtcNow,
+    Pops = [],
+    Servers = [],
+    Nodes = [],
+    Zones = [],
+    Hostnames = hosts.Select(h => new Hostname
+    {
+        Name = h,
+        Zone = h,
+        Services = HostnameServices.Cdn,
+        Ttl = TimeSpan.FromSeconds(30),
+        UseLatency = false,
+        Candidates = [],
+        Persistence = PersistenceSettings.Off,
+        StaticMappings = [],
+        // Host header to the origin is what the client sent for the hostname: the origin sees localhost:PORT.
+        Cache = new CacheSettings(origin.Address.ToString(), "http", origin.Port, $"{h}:{origin.Port}", TimeSpan.Zero, true, []),
+    }).ToList(),
+    Probes = new ProbeSettings(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), 10, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60),
+        TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(2), [], new Dictionary<string, IReadOnlyList<string>>(), new Dictionary<string, IReadOnlyList<string>>()),
+};
+
+var options = new CacheServerOptions
+{
+    ListenEndpoint = listen,
+    MemoryCapacityBytes = memoryMb * 1024 * 1024,
+    DiskPath = disk,
+    OriginResponseTimeout = TimeSpan.FromSeconds(10),
+};
+await using var host = new CacheServerHost(options, () => configuration);
+await host.StartAsync();
+Console.WriteLine($"cache listening on {string.Join(", ", host.Addresses)} for {string.Join(", ", hosts)} -> {origin}");
+var stop = new TaskCompletionSource();
+using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+});
+using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, context =>
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+});
+await stop.Task;
+return 0;
