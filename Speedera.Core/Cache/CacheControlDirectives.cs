@@ -18,6 +18,7 @@ public readonly record struct CacheControlDirectives
     public bool NoTransform { get; init; }
     public bool OnlyIfCached { get; init; }
     public bool Immutable { get; init; }
+    public bool MustUnderstand { get; init; }
     public TimeSpan? MaxAge { get; init; }
     public TimeSpan? SharedMaxAge { get; init; }
     public TimeSpan? MaxStale { get; init; }
@@ -73,6 +74,7 @@ public readonly record struct CacheControlDirectives
             else if (Is(name, "no-transform")) d = d with { NoTransform = true };
             else if (Is(name, "only-if-cached")) d = d with { OnlyIfCached = true };
             else if (Is(name, "immutable")) d = d with { Immutable = true };
+            else if (Is(name, "must-understand")) d = d with { MustUnderstand = true };
             else if (Is(name, "max-age")) d = d with { MaxAge = Merge(d.MaxAge, ParseSeconds(arg)) };
             else if (Is(name, "s-maxage")) d = d with { SharedMaxAge = Merge(d.SharedMaxAge, ParseSeconds(arg)) };
             else if (Is(name, "max-stale")) d = d with { MaxStale = arg.IsEmpty ? Unlimited : ParseSeconds(arg) ?? d.MaxStale };
@@ -113,7 +115,7 @@ public readonly record struct CacheControlDirectives
     }
 
     // §1.2.2: delta-seconds is 1*DIGIT; values too large to hold are taken as 2^31 seconds.
-    internal static TimeSpan? ParseSeconds(ReadOnlySpan<char> arg)
+    public static TimeSpan? ParseSeconds(ReadOnlySpan<char> arg)
     {
         if (arg.IsEmpty)
         {

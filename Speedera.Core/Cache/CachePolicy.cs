@@ -42,6 +42,10 @@ public static class CachePolicy
     public static bool IsHeuristicallyCacheable(int status) =>
         status is 200 or 203 or 204 or 206 or 300 or 301 or 308 or 404 or 405 or 410 or 414 or 501;
 
+    /// <summary>Status codes whose caching requirements this cache implements (for must-understand, §5.2.2.3).</summary>
+    public static bool IsUnderstood(int status) =>
+        IsHeuristicallyCacheable(status) || status is 302 or 303 or 307 or 400 or 403 or 500 or 502 or 503 or 504;
+
     /// <summary>
     /// §3: whether a shared cache may store a response. <paramref name="hasExplicitExpiration"/> means an Expires field,
     /// max-age or s-maxage is present. 206 and other partial or unknown statuses are not stored by this cache.
@@ -69,8 +73,14 @@ public static class CachePolicy
             return Storability.StatusNotCacheable;
         }
 
+        // §5.2.2.3: with must-understand, store only status codes whose caching rules are understood; then no-store is ignored.
+        if (response.MustUnderstand && !IsUnderstood(status))
+        {
+            return Storability.StatusNotCacheable;
+        }
+
         // §5.2.1.5 and §5.2.2.5.
-        if (request.NoStore || response.NoStore)
+        if (request.NoStore || (response.NoStore && !response.MustUnderstand))
         {
             return Storability.NoStore;
         }

@@ -512,12 +512,12 @@ internal sealed partial class CacheProxy
         {
             var response = origin.Message;
             var status = (int)response.StatusCode;
-            var timing = new ResponseTiming(origin.RequestTime, origin.ResponseTime, response.Headers.Date, response.Headers.Age);
+            var timing = new ResponseTiming(origin.RequestTime, origin.ResponseTime, response.Headers.Date, ParseAge(response));
 
             // RFC 9111 §4.3.3/§4.3.4: a 304 freshens the stored response.
             if (status == StatusCodes.Status304NotModified && stale is not null)
             {
-                var updated = stale.WithUpdatedHeaders(response.Headers, timing.Date is null ? timing with { Date = origin.ResponseTime } : timing);
+                var updated = stale.WithUpdatedHeaders(response, timing.Date is null ? timing with { Date = origin.ResponseTime } : timing);
                 if (!stale.Removed)
                 {
                     _store.Update(stale, updated);
@@ -533,7 +533,8 @@ internal sealed partial class CacheProxy
             }
 
             var headers = CollectHeaders(response, origin.ResponseTime, out var cacheControl, out var vary, out var hasExpires);
-            var respCC = CacheControlDirectives.Parse(cacheControl);
+            var targeted = headers.FirstOrDefault(h => HttpHeaderRules.IsTargetedCacheControl(h.Key));
+            var respCC = targeted.Key is null ? CacheControlDirectives.Parse(cacheControl) : CacheControlDirectives.Parse(targeted.Value.ToString());
             var varyNames = CacheKey.ParseVary(vary, out var varyStar);
             var explicitExpiry = respCC.MaxAge is not null || respCC.SharedMaxAge is not null || hasExpires;
             var storability = CachePolicy.CanStore(
@@ -747,6 +748,27 @@ internal sealed partial class CacheProxy
         }
     }
 
+    /// <summary>
+    /// RFC 9111 §5.1: Age is one non-negative integer. A list, several lines, a fraction, a sign or parameters make it
+    /// invalid, and such a response is treated as stale (what the cache-tests suite expects) rather than as age zero.
+    /// </summary>
+    private static TimeSpan? ParseAge(HttpResponseMessage response)
+    {
+        if (!response.Headers.NonValidated.TryGetValues("Age", out var values))
+        {
+            return null;
+        }
+
+        var invalid = TimeSpan.FromSeconds(2147483648);
+        if (values.Count != 1)
+        {
+            return invalid;
+        }
+
+        var seconds = CacheControlDirectives.ParseSeconds(values.First().AsSpan().Trim());
+        return seconds ?? invalid;
+    }
+
     private async Task<int> ReadFullyAsync(HttpResponseMessage response, byte[] body, CancellationToken aborted)
     {
         await using var source = await response.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
@@ -826,7 +848,8 @@ internal sealed partial class CacheProxy
         foreach (var (name, value) in headers)
         {
             // RFC 9110 §15.4.5: a 304 carries the fields a 200 would, except the content's own description.
-            if (notModified && name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && !name.Equals("Content-Location", StringComparison.OrdinalIgnoreCase))
+            if ((notModified && name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && !name.Equals("Content-Location", StringComparison.OrdinalIgnoreCase))
+                || HttpHeaderRules.IsNotForwarded(name))
             {
                 continue;
             }

@@ -59,16 +59,18 @@ internal sealed class CachedResponse
         Body = body;
         Defaults = freshness;
 
-        string? cacheControl = null, expires = null, etag = null, lastModified = null;
+        string? cacheControl = null, targeted = null, expires = null, etag = null, lastModified = null;
         foreach (var (name, value) in headers)
         {
             if (name.Equals("Cache-Control", StringComparison.OrdinalIgnoreCase)) cacheControl = value.ToString();
+            else if (HttpHeaderRules.IsTargetedCacheControl(name)) targeted ??= value.ToString();
             else if (name.Equals("Expires", StringComparison.OrdinalIgnoreCase)) expires = value.ToString();
             else if (name.Equals("ETag", StringComparison.OrdinalIgnoreCase)) etag = value.ToString();
             else if (name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase)) lastModified = value.ToString();
         }
 
-        Directives = CacheControlDirectives.Parse(cacheControl);
+        // RFC 9213 §2.1: a targeted field (CDN-Cache-Control, Surrogate-Control) replaces Cache-Control for this cache.
+        Directives = CacheControlDirectives.Parse(targeted ?? cacheControl);
         ETag = etag;
         LastModifiedValue = lastModified;
         LastModified = HttpDate.Parse(lastModified);
@@ -114,11 +116,11 @@ internal sealed class CachedResponse
     public TimeSpan CurrentAge(DateTimeOffset now) => CachePolicy.CurrentAge(Timing, now);
 
     /// <summary>RFC 9111 §4.3.4: a 304 replaces the stored header fields it carries, keeping the body.</summary>
-    public CachedResponse WithUpdatedHeaders(HttpResponseHeaders notModified, ResponseTiming timing)
+    public CachedResponse WithUpdatedHeaders(HttpResponseMessage notModified, ResponseTiming timing)
     {
         var merged = new List<KeyValuePair<string, StringValues>>(Headers.Length + 4);
         var replaced = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var header in notModified)
+        foreach (var header in notModified.Headers.NonValidated.Concat(notModified.Content.Headers.NonValidated))
         {
             if (HttpHeaderRules.IsHopByHop(header.Key) || HttpHeaderRules.IsNotUpdatedBy304(header.Key))
             {
@@ -170,9 +172,18 @@ internal static class HttpHeaderRules
     /// <summary>RFC 9111 §3.2: fields a 304 must not change in the stored response (Content-Length describes the stored body).</summary>
     public static bool IsNotUpdatedBy304(string name) =>
         name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("ETag", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Content-MD5", StringComparison.OrdinalIgnoreCase) ||
         name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase) ||
         name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase) ||
         name.Equals("Age", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>RFC 9213 targeted fields this cache obeys, in order of precedence (CDN-Cache-Control first).</summary>
+    public static bool IsTargetedCacheControl(string name) =>
+        name.Equals("CDN-Cache-Control", StringComparison.OrdinalIgnoreCase) || name.Equals("Surrogate-Control", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Surrogate-Control is meant for the surrogate alone and is removed before the response goes downstream.</summary>
+    public static bool IsNotForwarded(string name) => name.Equals("Surrogate-Control", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Fields the cache computes itself, never stored from the origin.</summary>
     public static bool IsNotStored(string name) =>

@@ -7,7 +7,16 @@ namespace Speedera.Tests.Integration.Cache;
 /// <summary>A controllable clock: the cache's freshness decisions follow it, Kestrel's own clock does not matter.</summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
-    private long _ticks = DateTimeOffset.UtcNow.UtcTicks;
+    private long _ticks;
+
+    public ManualTimeProvider(DateTimeOffset? start = null) => _ticks = (start ?? DateTimeOffset.UtcNow).UtcTicks;
+
+    /// <summary>A clock at half past the current minute, so a test that advances one minute never straddles two.</summary>
+    public static ManualTimeProvider MidMinute()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new ManualTimeProvider(new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 30, TimeSpan.Zero));
+    }
 
     public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
 

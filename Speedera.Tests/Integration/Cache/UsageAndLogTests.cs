@@ -7,7 +7,7 @@ public partial class UsageAndLogTests
     [Fact]
     public async Task Every_request_is_counted_into_per_minute_rollups()
     {
-        await using var t = await CacheTestHost.StartAsync();
+        await using var t = await CacheTestHost.StartAsync(clock: ManualTimeProvider.MidMinute());
         t.Origin.MapStatic("/u", "12345", ("Cache-Control", "max-age=600"));
         (await t.GetAsync("/u")).Dispose();
         (await t.GetAsync("/u")).Dispose();

@@ -8,7 +8,7 @@ public class UsageAggregatorTests
     [Fact]
     public void Rows_are_per_minute_and_hostname_and_drained_once_the_minute_is_over()
     {
-        var clock = new ManualTimeProvider();
+        var clock = ManualTimeProvider.MidMinute();
         var usage = new UsageAggregator("pop-sjc", "node-1", clock);
         usage.Record("a.example", 200, 100, 100, hit: false);
         usage.Record("a.example", 200, 100, 0, hit: true);
