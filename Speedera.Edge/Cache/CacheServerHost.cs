@@ -73,10 +73,15 @@ public sealed class CacheServerHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Speedera.Edge.Cache" });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggerFactory);
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = _options.InlineScheduling);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
+
+            // Let a cached body up to the memory-object limit be handed to the transport in one write instead of
+            // waiting on the 64 KB default response buffer.
+            kestrel.Limits.MaxResponseBufferSize = Math.Max(64 * 1024, _options.MemoryObjectLimitBytes);
             kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
             kestrel.Listen(_options.ListenEndpoint, listen => listen.Protocols = _options.Protocols);
             if (_options.HttpsListenEndpoint is { } https)
