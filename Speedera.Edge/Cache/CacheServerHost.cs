@@ -25,6 +25,7 @@ public sealed class CacheServerHost : IAsyncDisposable
     private readonly OriginClient _origins;
     private readonly AccessLog? _accessLog;
     private readonly CacheProxy _proxy;
+    private readonly CacheRoutingSource _routing;
     private readonly Lock _purgeGate = new();
     private readonly Dictionary<Guid, PurgeResult> _purges = [];
     private WebApplication? _app;
@@ -41,9 +42,9 @@ public sealed class CacheServerHost : IAsyncDisposable
         Usage = new UsageAggregator(options.PopId, options.NodeId, options.TimeProvider);
         _origins = new OriginClient(options);
         _accessLog = options.AccessLogPath is { } path ? new AccessLog(path, options.AccessLogMaxBytes, options.AccessLogMaxFiles, _logger) : null;
-        var routing = new CacheRoutingSource(configuration, options.HeuristicFreshnessCap,
+        _routing = new CacheRoutingSource(configuration, options.HeuristicFreshnessCap,
             r => Log.ConfigurationApplied(_logger, r.Configuration?.Version ?? 0, r.Count));
-        _proxy = new CacheProxy(options, Store, _origins, routing, Usage, _accessLog, _logger);
+        _proxy = new CacheProxy(options, Store, _origins, _routing, Usage, _accessLog, _logger);
     }
 
     public CacheServerHost(CacheServerOptions options, CacheConfigurationHolder holder)
@@ -132,6 +133,12 @@ public sealed class CacheServerHost : IAsyncDisposable
             {
                 return done;
             }
+        }
+
+        // Objects are stored under the canonical hostname; an order may name an alias.
+        if (_routing.Current.TryGet(order.Hostname.AsSpan().TrimEnd('.'), out var route) && route.Hostname != order.Hostname)
+        {
+            order = order with { Hostname = route.Hostname };
         }
 
         var count = Store.Purge(order);

@@ -182,16 +182,10 @@ public sealed class CacheStore : IAsyncDisposable
         }
 
         Touch(entry);
+        // Disk writes (body and metadata) happen on the writer task, never on a request thread.
         if (persist && Disk is not null)
         {
-            if (entry.Body.DiskFile is not null)
-            {
-                WriteMetaSafe(entry);
-            }
-            else
-            {
-                _diskQueue.Writer.TryWrite(entry);
-            }
+            _diskQueue.Writer.TryWrite(entry);
         }
     }
 
@@ -333,6 +327,7 @@ public sealed class CacheStore : IAsyncDisposable
     private IEnumerable<CachedResponse> AllEntries() =>
         _hosts.Values.SelectMany(p => p.Values).SelectMany(s => s.Variants);
 
+    // Eviction sorts every candidate, so it runs on the thread pool, one pass at a time, not on the request that overflowed.
     private void MaybeEvict()
     {
         if ((Interlocked.Read(ref _memoryBytes) <= _options.MemoryCapacityBytes && Interlocked.Read(ref _diskBytes) <= _options.DiskCapacityBytes)
@@ -341,15 +336,21 @@ public sealed class CacheStore : IAsyncDisposable
             return;
         }
 
-        try
-        {
-            EvictMemory();
-            EvictDisk();
-        }
-        finally
-        {
-            Volatile.Write(ref _evicting, 0);
-        }
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static self =>
+            {
+                try
+                {
+                    self.EvictMemory();
+                    self.EvictDisk();
+                }
+                finally
+                {
+                    Volatile.Write(ref self._evicting, 0);
+                }
+            },
+            this,
+            preferLocal: false);
     }
 
     // LRU-ish: sort the candidates by last access and drop the oldest until 90% of the budget is used.

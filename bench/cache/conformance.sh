@@ -19,6 +19,7 @@ cleanup() {
   [[ -f "$work/nginx/nginx.pid" ]] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
   [[ -f "$work/varnish/varnishd.pid" ]] && kill "$(cat "$work/varnish/varnishd.pid")" 2>/dev/null || true
   sleep 0.5
+  rm -rf "$work"
 }
 trap cleanup EXIT
 

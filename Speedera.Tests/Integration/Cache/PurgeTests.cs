@@ -68,6 +68,17 @@ public class PurgeTests
     }
 
     [Fact]
+    public async Task Purge_naming_an_alias_applies_to_the_canonical_hostname()
+    {
+        await using var t = await WarmAsync();
+
+        var result = t.Cache.ApplyPurge(Order(PurgeKind.Url, "/index.html") with { Hostname = TestNetwork.Alias });
+
+        Assert.Equal(1, result.ObjectsAffected);
+        Assert.Equal("Speedera; fwd=miss; stored", await StatusOf(t, "/index.html"));
+    }
+
+    [Fact]
     public async Task Soft_purge_marks_stale_so_the_next_request_revalidates()
     {
         await using var t = await WarmAsync();
