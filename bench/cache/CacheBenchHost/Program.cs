@@ -1,8 +1,15 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Speedera.Core.Cache;
 using Speedera.Core.Configuration;
 using Speedera.Edge.Cache;
 
 // Usage: CacheBenchHost --listen 127.0.0.1:8081 --origin 127.0.0.1:8000 --host localhost [--host name]... [--disk DIR] [--memory-mb N]
+//          [--admin 127.0.0.1:8089]   (POST /purge?url=http://host/path[&soft=true] and GET /usage, for demos and scripts)
+IPEndPoint? admin = null;
 var listen = IPEndPoint.Parse("127.0.0.1:8081");
 var origin = IPEndPoint.Parse("127.0.0.1:8000");
 var hosts = new List<string>();
@@ -16,12 +23,13 @@ for (var i = 0; i < args.Length - 1; i += 2)
         case "--origin": origin = IPEndPoint.Parse(args[i + 1]); break;
         case "--host": hosts.Add(args[i + 1]); break;
         case "--disk": disk = args[i + 1]; break;
+        case "--admin": admin = IPEndPoint.Parse(args[i + 1]); break;
         case "--memory-mb": memoryMb = long.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 
-if (!IPAddress.IsLoopback(origin.Address) || !IPAddress.IsLoopback(listen.Address))
+if (!IPAddress.IsLoopback(origin.Address) || !IPAddress.IsLoopback(listen.Address) || (admin is not null && !IPAddress.IsLoopback(admin.Address)))
 {
     Console.Error.WriteLine("bench host: origin and listen addresses must be loopback");
     return 2;
@@ -67,6 +75,7 @@ var options = new CacheServerOptions
 await using var host = new CacheServerHost(options, () => configuration);
 await host.StartAsync();
 Console.WriteLine($"cache listening on {string.Join(", ", host.Addresses)} for {string.Join(", ", hosts)} -> {origin}");
+await using var adminApp = admin is null ? null : await StartAdminAsync(admin, host);
 var stop = new TaskCompletionSource();
 using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
 {
@@ -80,3 +89,19 @@ using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Cre
 });
 await stop.Task;
 return 0;
+
+static async Task<WebApplication> StartAdminAsync(IPEndPoint endpoint, CacheServerHost host)
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint));
+    var app = builder.Build();
+    var json = new System.Text.Json.JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    app.MapPost("/purge", (string url, bool? soft) =>
+        Results.Text(System.Text.Json.JsonSerializer.Serialize(
+            host.ApplyPurge(PurgeOrder.FromUrl(Guid.NewGuid(), new Uri(url), soft ?? false, DateTimeOffset.UtcNow)), json) + "\n", "application/json"));
+    app.MapGet("/usage", () => Results.Text(System.Text.Json.JsonSerializer.Serialize(host.Usage.Drain(includeCurrent: true), json) + "\n", "application/json"));
+    await app.StartAsync();
+    Console.WriteLine($"admin listening on {endpoint}");
+    return app;
+}
