@@ -171,6 +171,7 @@ public sealed class LatencyProber : ILatencyProber
     public static async Task<TtlReply?> UdpWithTtlAsync(IPAddress target, int ttl, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var icmp = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
+        icmp.Bind(new IPEndPoint(IPAddress.Any, 0));
         using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { Ttl = (short)ttl };
         udp.Bind(new IPEndPoint(IPAddress.Any, 0));
         var localPort = ((IPEndPoint)udp.LocalEndPoint!).Port;
