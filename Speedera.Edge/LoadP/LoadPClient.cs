@@ -15,7 +15,14 @@ public static class LoadPClient
     /// </summary>
     public static async Task<(LoadFigures? Figures, string? Error)> QueryAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
     {
-        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        return await QueryAsync(socket, endpoint, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>As <see cref="QueryAsync(IPEndPoint, CancellationToken)"/> over a caller-made, unconnected socket.</summary>
+    public static async Task<(LoadFigures? Figures, string? Error)> QueryAsync(Socket socket, IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        socket.NoDelay = true;
         await socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
         await socket.SendAsync(Encoding.ASCII.GetBytes(LoadPProtocol.Request + "\n"), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         var buffer = new byte[LoadPProtocol.MaxResponseBytes];

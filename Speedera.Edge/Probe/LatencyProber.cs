@@ -19,9 +19,11 @@ public interface ILatencyProber
 /// or a RST both come from the host), a reverse PTR query to the client's port 53, and UDP to
 /// port 33434 expecting ICMP port-unreachable with TTL stepping on silence (IPv4 only).
 /// </summary>
-public sealed class LatencyProber : ILatencyProber
+public sealed class LatencyProber(SocketFactory? socketFactory = null) : ILatencyProber
 {
     public const int HighPort = 33434;
+
+    private readonly SocketFactory _sockets = socketFactory ?? SocketFactories.Default;
 
     public async Task<LatencyProbeResult?> ProbeAsync(IPAddress target, IReadOnlyList<LatencyMethod> methods, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -33,11 +35,11 @@ public sealed class LatencyProber : ILatencyProber
             {
                 result = method switch
                 {
-                    LatencyMethod.Icmp => await IcmpEchoAsync(target, timeout, cancellationToken).ConfigureAwait(false),
-                    LatencyMethod.TcpDns => await TcpConnectAsync(target, 53, timeout, cancellationToken).ConfigureAwait(false),
-                    LatencyMethod.DnsPtr => await DnsPtrAsync(target, timeout, cancellationToken).ConfigureAwait(false),
+                    LatencyMethod.Icmp => await IcmpEchoAsync(target, timeout, cancellationToken, _sockets).ConfigureAwait(false),
+                    LatencyMethod.TcpDns => await TcpConnectAsync(target, 53, timeout, cancellationToken, _sockets).ConfigureAwait(false),
+                    LatencyMethod.DnsPtr => await DnsPtrAsync(target, timeout, cancellationToken, _sockets).ConfigureAwait(false),
                     LatencyMethod.UdpHighPort when target.AddressFamily == AddressFamily.InterNetwork =>
-                        await TtlStepping.RunAsync((ttl, ct) => UdpWithTtlAsync(target, ttl, timeout, ct), cancellationToken).ConfigureAwait(false),
+                        await TtlStepping.RunAsync((ttl, ct) => UdpWithTtlAsync(target, ttl, timeout, ct, _sockets), cancellationToken).ConfigureAwait(false),
                     _ => null,
                 };
             }
@@ -57,12 +59,13 @@ public sealed class LatencyProber : ILatencyProber
     }
 
     /// <summary>ICMP echo over a raw socket (RFC 792 for IPv4, RFC 4443 §4.1 for IPv6).</summary>
-    public static async Task<LatencyProbeResult?> IcmpEchoAsync(IPAddress target, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<LatencyProbeResult?> IcmpEchoAsync(IPAddress target, TimeSpan timeout, CancellationToken cancellationToken, SocketFactory? sockets = null)
     {
         var v6 = target.AddressFamily == AddressFamily.InterNetworkV6;
+        sockets ??= SocketFactories.Default;
         using var socket = v6
-            ? new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.IcmpV6)
-            : new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
+            ? sockets(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.IcmpV6)
+            : sockets(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
         var id = (ushort)Random.Shared.Next(1, ushort.MaxValue);
         var seq = (ushort)Random.Shared.Next(1, ushort.MaxValue);
         var packet = new byte[40];
@@ -105,9 +108,9 @@ public sealed class LatencyProber : ILatencyProber
     }
 
     /// <summary>A completed handshake or a RST both measure a round trip to the host itself.</summary>
-    public static async Task<LatencyProbeResult?> TcpConnectAsync(IPAddress target, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<LatencyProbeResult?> TcpConnectAsync(IPAddress target, int port, TimeSpan timeout, CancellationToken cancellationToken, SocketFactory? sockets = null)
     {
-        using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var socket = (sockets ?? SocketFactories.Default)(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         var stopwatch = Stopwatch.StartNew();
@@ -131,9 +134,9 @@ public sealed class LatencyProber : ILatencyProber
     /// RFC 3596 §2.5). Any DNS reply, whatever its rcode, and an ICMP port-unreachable (reported
     /// on a connected UDP socket as "connection refused") both come from the client host.
     /// </summary>
-    public static async Task<LatencyProbeResult?> DnsPtrAsync(IPAddress target, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<LatencyProbeResult?> DnsPtrAsync(IPAddress target, TimeSpan timeout, CancellationToken cancellationToken, SocketFactory? sockets = null)
     {
-        using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        using var socket = (sockets ?? SocketFactories.Default)(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         await socket.ConnectAsync(new IPEndPoint(target, 53), cancellationToken).ConfigureAwait(false);
         var id = (ushort)Random.Shared.Next(0, ushort.MaxValue + 1);
         var query = BuildPtrQuery(target, id);
@@ -168,11 +171,13 @@ public sealed class LatencyProber : ILatencyProber
     /// port-unreachable from the target (reached) or time-exceeded from a router, matched on the
     /// quoted original datagram (RFC 792: IP header + first 8 bytes of the UDP datagram).
     /// </summary>
-    public static async Task<TtlReply?> UdpWithTtlAsync(IPAddress target, int ttl, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<TtlReply?> UdpWithTtlAsync(IPAddress target, int ttl, TimeSpan timeout, CancellationToken cancellationToken, SocketFactory? sockets = null)
     {
-        using var icmp = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
+        sockets ??= SocketFactories.Default;
+        using var icmp = sockets(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
         icmp.Bind(new IPEndPoint(IPAddress.Any, 0));
-        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { Ttl = (short)ttl };
+        using var udp = sockets(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        udp.Ttl = (short)ttl;
         udp.Bind(new IPEndPoint(IPAddress.Any, 0));
         var localPort = ((IPEndPoint)udp.LocalEndPoint!).Port;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -24,6 +24,7 @@ public sealed record ExchangeCounters(long Accepted, IReadOnlyDictionary<Exchang
 public sealed partial class MetricExchangeReceiver : IAsyncDisposable
 {
     private readonly IPEndPoint _bind;
+    private readonly SocketFactory _socketFactory;
     private readonly MetricExchangeCodec _codec;
     private readonly ReplayGuard _replay;
     private readonly IMetricSink? _metrics;
@@ -43,8 +44,10 @@ public sealed partial class MetricExchangeReceiver : IAsyncDisposable
         IClientGroupSink? clientGroups,
         TimeProvider? time = null,
         ILogger<MetricExchangeReceiver>? logger = null,
-        TimeSpan? replayWindow = null)
+        TimeSpan? replayWindow = null,
+        SocketFactory? socketFactory = null)
     {
+        _socketFactory = socketFactory ?? SocketFactories.Default;
         _bind = bind;
         _codec = new MetricExchangeCodec(key);
         _replay = new ReplayGuard(time ?? TimeProvider.System, replayWindow ?? TimeSpan.FromSeconds(30));
@@ -75,7 +78,8 @@ public sealed partial class MetricExchangeReceiver : IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _socket = new Socket(_bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 1 << 20 };
+        _socket = _socketFactory(_bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket.ReceiveBufferSize = 1 << 20;
         _socket.Bind(_bind);
         _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _loop = Task.Run(() => ReceiveLoopAsync(_cts.Token), CancellationToken.None);

@@ -20,7 +20,7 @@ public sealed class MetricExchangeSender : IDisposable
     private long _sent;
     private long _sendErrors;
 
-    public MetricExchangeSender(string nodeId, ReadOnlySpan<byte> key, TimeProvider? time = null)
+    public MetricExchangeSender(string nodeId, ReadOnlySpan<byte> key, TimeProvider? time = null, SocketFactory? socketFactory = null)
     {
         NodeId = nodeId;
         _codec = new MetricExchangeCodec(key);
@@ -29,8 +29,9 @@ public sealed class MetricExchangeSender : IDisposable
         // Start above anything a previous run of this node sent, so receivers' replay windows
         // accept a restarted sender straight away.
         _sequence = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
-        _v4 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        _v6 = new Lazy<Socket?>(() => Socket.OSSupportsIPv6 ? new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) : null);
+        var sockets = socketFactory ?? SocketFactories.Default;
+        _v4 = sockets(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _v6 = new Lazy<Socket?>(() => Socket.OSSupportsIPv6 ? sockets(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) : null);
     }
 
     public string NodeId { get; }

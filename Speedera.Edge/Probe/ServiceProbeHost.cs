@@ -24,6 +24,9 @@ public sealed class ServiceProbeOptions
 
     /// <summary>Overrides the dns endpoints taken from the configuration (tests, embedded mode).</summary>
     public Func<IReadOnlyList<IPEndPoint>>? DnsEndpointsOverride { get; init; }
+
+    /// <summary>Creates the sockets tests are made with (default: ordinary sockets).</summary>
+    public SocketFactory? SocketFactory { get; init; }
 }
 
 /// <summary>
@@ -68,7 +71,7 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger<ServiceProbeHost>.Instance;
         _options = options ?? new ServiceProbeOptions();
-        _tester = new ServiceTester(_time, _options.ServerCertificateValidation);
+        _tester = new ServiceTester(_time, _options.ServerCertificateValidation, _options.SocketFactory);
     }
 
     public string NodeId => _nodeId;

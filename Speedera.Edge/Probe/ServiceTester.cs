@@ -15,8 +15,10 @@ namespace Speedera.Edge.Probe;
 /// itself is evaluated as a user would experience it"). Every failure, including the timeout,
 /// becomes metric 65535 with an error code; nothing throws except cancellation by the caller.
 /// </summary>
-public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidationCallback? certificateValidation = null)
+public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidationCallback? certificateValidation = null, SocketFactory? socketFactory = null)
 {
+    private readonly SocketFactory _sockets = socketFactory ?? SocketFactories.Default;
+
     /// <summary>Bytes of an HTTP body kept for the expected-content check; the rest is read and dropped.</summary>
     public const int MaxContentCheckBytes = 1 << 20;
 
@@ -46,9 +48,9 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
             var (value, error) = check.Type switch
             {
                 ServiceType.Http or ServiceType.Https => await HttpAsync(endpoint, check, timeout, timeoutCts.Token).ConfigureAwait(false),
-                ServiceType.Ftp => await FtpAsync(endpoint, timeoutCts.Token).ConfigureAwait(false),
-                ServiceType.Tcp => await TcpAsync(endpoint, timeoutCts.Token).ConfigureAwait(false),
-                ServiceType.LoadP => await LoadPAsync(endpoint, timeoutCts.Token).ConfigureAwait(false),
+                ServiceType.Ftp => await FtpAsync(_sockets, endpoint, timeoutCts.Token).ConfigureAwait(false),
+                ServiceType.Tcp => await TcpAsync(_sockets, endpoint, timeoutCts.Token).ConfigureAwait(false),
+                ServiceType.LoadP => await LoadPAsync(_sockets, endpoint, timeoutCts.Token).ConfigureAwait(false),
                 _ => (ServiceMetric.FailedValue, ProbeError.Other),
             };
 
@@ -118,6 +120,21 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
                 RemoteCertificateValidationCallback = certificateValidation,
                 TargetHost = https ? check.HostHeader : null,
             },
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = _sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    socket.NoDelay = true;
+                    await socket.ConnectAsync(endpoint, token).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
         };
         using var client = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         var host = endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]" : endpoint.Address.ToString();
@@ -174,9 +191,10 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
     }
 
     /// <summary>Connect, wait for the 220 ready reply (RFC 959 §4.2, 120 means "ready soon"), send QUIT.</summary>
-    private static async Task<(int?, ProbeError)> FtpAsync(IPEndPoint endpoint, CancellationToken ct)
+    private static async Task<(int?, ProbeError)> FtpAsync(SocketFactory sockets, IPEndPoint endpoint, CancellationToken ct)
     {
-        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var socket = sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.NoDelay = true;
         await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
         var buffer = new byte[4096];
         var length = 0;
@@ -226,16 +244,17 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
         }
     }
 
-    private static async Task<(int?, ProbeError)> TcpAsync(IPEndPoint endpoint, CancellationToken ct)
+    private static async Task<(int?, ProbeError)> TcpAsync(SocketFactory sockets, IPEndPoint endpoint, CancellationToken ct)
     {
-        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var socket = sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
         return (null, ProbeError.None);
     }
 
-    private static async Task<(int?, ProbeError)> LoadPAsync(IPEndPoint endpoint, CancellationToken ct)
+    private static async Task<(int?, ProbeError)> LoadPAsync(SocketFactory sockets, IPEndPoint endpoint, CancellationToken ct)
     {
-        var (figures, _) = await LoadPClient.QueryAsync(endpoint, ct).ConfigureAwait(false);
+        using var socket = sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var (figures, _) = await LoadPClient.QueryAsync(socket, endpoint, ct).ConfigureAwait(false);
 
         // An agent that answers but cannot compute reports load 1000, which is a value, not a failure.
         return (LoadMetric.Compute(figures), ProbeError.None);
