@@ -58,7 +58,14 @@ public sealed class LatencyProber(SocketFactory? socketFactory = null) : ILatenc
         return null;
     }
 
-    /// <summary>ICMP echo over a raw socket (RFC 792 for IPv4, RFC 4443 §4.1 for IPv6).</summary>
+    /// <summary>Echo requests sent per ICMP measurement; the smallest round trip is kept.</summary>
+    public const int IcmpSamples = 3;
+
+    /// <summary>
+    /// ICMP echo over a raw socket (RFC 792 for IPv4, RFC 4443 §4.1 for IPv6). Up to
+    /// <see cref="IcmpSamples"/> echoes within the timeout, keeping the smallest round trip:
+    /// a busy probe host can only add delay (scheduling, JIT), never remove it.
+    /// </summary>
     public static async Task<LatencyProbeResult?> IcmpEchoAsync(IPAddress target, TimeSpan timeout, CancellationToken cancellationToken, SocketFactory? sockets = null)
     {
         var v6 = target.AddressFamily == AddressFamily.InterNetworkV6;
@@ -67,44 +74,55 @@ public sealed class LatencyProber(SocketFactory? socketFactory = null) : ILatenc
             ? sockets(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.IcmpV6)
             : sockets(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
         var id = (ushort)Random.Shared.Next(1, ushort.MaxValue);
-        var seq = (ushort)Random.Shared.Next(1, ushort.MaxValue);
-        var packet = new byte[40];
-        packet[0] = v6 ? (byte)128 : (byte)8;
-        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(4), id);
-        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(6), seq);
-        Random.Shared.NextBytes(packet.AsSpan(8));
-        if (!v6)
-        {
-            // The kernel fills in the ICMPv6 checksum (it covers a pseudo-header); ICMPv4 is ours.
-            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), Checksum(packet));
-        }
-
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
-        var stopwatch = Stopwatch.StartNew();
-        await socket.SendToAsync(packet, SocketFlags.None, new IPEndPoint(target, 0), cts.Token).ConfigureAwait(false);
+        TimeSpan? best = null;
         var buffer = new byte[1500];
         try
         {
-            while (true)
+            for (var sample = 0; sample < IcmpSamples; sample++)
             {
-                var r = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, 0), cts.Token).ConfigureAwait(false);
-                var elapsed = stopwatch.Elapsed;
-                var from = ((IPEndPoint)r.RemoteEndPoint).Address;
-                var icmp = v6 ? buffer.AsSpan(0, r.ReceivedBytes) : SkipIPv4Header(buffer.AsSpan(0, r.ReceivedBytes));
-                if (icmp.Length >= 8 && icmp[0] == (v6 ? 129 : 0)
-                    && BinaryPrimitives.ReadUInt16BigEndian(icmp[4..]) == id
-                    && BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]) == seq
-                    && from.Equals(target))
+                var seq = (ushort)Random.Shared.Next(1, ushort.MaxValue);
+                var packet = new byte[40];
+                packet[0] = v6 ? (byte)128 : (byte)8;
+                BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(4), id);
+                BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(6), seq);
+                Random.Shared.NextBytes(packet.AsSpan(8));
+                if (!v6)
                 {
-                    return new LatencyProbeResult(elapsed, LatencyQuality.Full, target.ToString(), LatencyMethodUsed.Icmp);
+                    // The kernel fills in the ICMPv6 checksum (it covers a pseudo-header); ICMPv4 is ours.
+                    BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), Checksum(packet));
+                }
+
+                var stopwatch = Stopwatch.StartNew();
+                await socket.SendToAsync(packet, SocketFlags.None, new IPEndPoint(target, 0), cts.Token).ConfigureAwait(false);
+                while (true)
+                {
+                    var r = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, 0), cts.Token).ConfigureAwait(false);
+                    var elapsed = stopwatch.Elapsed;
+                    var from = ((IPEndPoint)r.RemoteEndPoint).Address;
+                    if (IsEchoReply(buffer.AsSpan(0, r.ReceivedBytes), v6, id, seq) && from.Equals(target))
+                    {
+                        best = best is { } b && b < elapsed ? b : elapsed;
+                        break;
+                    }
                 }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return null;
+            // Out of time: keep what the samples so far gave.
         }
+
+        return best is { } rtt ? new LatencyProbeResult(rtt, LatencyQuality.Full, target.ToString(), LatencyMethodUsed.Icmp) : null;
+    }
+
+    private static bool IsEchoReply(Span<byte> packet, bool v6, ushort id, ushort seq)
+    {
+        var icmp = v6 ? packet : SkipIPv4Header(packet);
+        return icmp.Length >= 8 && icmp[0] == (v6 ? 129 : 0)
+            && BinaryPrimitives.ReadUInt16BigEndian(icmp[4..]) == id
+            && BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]) == seq;
     }
 
     /// <summary>A completed handshake or a RST both measure a round trip to the host itself.</summary>

@@ -119,6 +119,34 @@ internal sealed class GtmScenario : IAsyncDisposable
         throw new TimeoutException($"{step}: no acceptable answer within {within}; last {Describe(last)}");
     }
 
+    /// <summary>
+    /// Queries until every answer has been <paramref name="expected"/> for <paramref name="stableFor"/>
+    /// (latency-driven moves settle once each POP's first measurement is in and fresh).
+    /// </summary>
+    public async Task<TimeSpan> WaitForStableAnswerAsync(string step, IPAddress expected, TimeSpan within, TimeSpan stableFor)
+    {
+        Log($"step: {step}");
+        var started = Stopwatch.StartNew();
+        TimeSpan? since = null;
+        IReadOnlyList<IPAddress>? last = null;
+        while (started.Elapsed < within)
+        {
+            last = await QueryAsync();
+            LogAnswer(last);
+            var ok = last is { Count: > 0 } && last.All(a => a.Equals(expected));
+            since = ok ? since ?? started.Elapsed : null;
+            if (since is { } first && started.Elapsed - first >= stableFor)
+            {
+                Log($"  -> {Describe(last)} since {first.TotalMilliseconds:F0} ms, stable for {stableFor.TotalSeconds:F0} s");
+                return first;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{step}: answers not stable on {expected} within {within}; last {Describe(last)}");
+    }
+
     public void Log(string line) => _log($"[{_topology.Kind} {_clock.Elapsed.TotalSeconds,7:F2}s] {line}");
 
     public void LogAnswer(IReadOnlyList<IPAddress>? answer)
