@@ -190,7 +190,7 @@ internal sealed class GtmScenario : IAsyncDisposable
             NullLoggerFactory.Instance);
         _topology.InClient(() => dnsHost.StartAsync(CancellationToken.None)).GetAwaiter().GetResult();
         _parts.Add(dnsHost);
-        var metricsIn = new MetricExchangeReceiver(new IPEndPoint(_topology.ClientAddress, 0), _key, state.Metrics, null, socketFactory: _topology.ClientSockets);
+        var metricsIn = new MetricExchangeReceiver(new IPEndPoint(_topology.ClientAddress, 0), _key, new LoggingSink(state.Metrics, this), null, socketFactory: _topology.ClientSockets);
         await metricsIn.StartAsync(CancellationToken.None);
         _parts.Add(metricsIn);
         _dns = new DnsTestClient(_topology.ClientSockets, _topology.ClientAddress, dnsHost.BoundEndPoint!);
@@ -239,7 +239,9 @@ internal sealed class GtmScenario : IAsyncDisposable
 
     private NetworkConfiguration BuildConfig(IPEndPoint metrics, IPEndPoint dns, IPEndPoint[] latencyEndpoints, TimeSpan latencyStaleAfter)
     {
-        ServiceCheck Http(int server) => new("http", ServiceType.Http, _ports[server], "/", null, 200, $"origin {server}", ServiceInterval, TimeSpan.FromMilliseconds(800));
+        // A generous timeout: this machine is shared and often loaded far beyond its two cores;
+        // a stopped origin refuses at once, so failover does not wait for it.
+        ServiceCheck Http(int server) => new("http", ServiceType.Http, _ports[server], "/", null, 200, $"origin {server}", ServiceInterval, TimeSpan.FromSeconds(2));
         var servers = new List<Server>
         {
             new("web-1", "pop-1", ServerAddress(1).ToString(), ServerKind.Customer, [Http(1)]),
@@ -280,7 +282,7 @@ internal sealed class GtmScenario : IAsyncDisposable
             ],
             Probes = new ProbeSettings(
                 DefaultServiceInterval: ServiceInterval,
-                DefaultServiceTimeout: TimeSpan.FromMilliseconds(800),
+                DefaultServiceTimeout: TimeSpan.FromSeconds(2),
                 SendSize: 1400,
                 SendInterval: TimeSpan.FromMilliseconds(100),
                 MetricStaleAfter: MetricStaleAfter,
@@ -290,5 +292,38 @@ internal sealed class GtmScenario : IAsyncDisposable
                 ServiceProbeNodes: assigned,
                 LatencyProbeNodes: assigned),
         };
+    }
+
+    /// <summary>Forwards to the dns node's metric store and logs what arrives, for the scenario log.</summary>
+    private sealed class LoggingSink(Speedera.Core.Probes.IMetricSink inner, GtmScenario scenario) : Speedera.Core.Probes.IMetricSink
+    {
+        private readonly Dictionary<string, bool> _failed = [];
+
+        public void ApplyServiceMetrics(IReadOnlyList<Speedera.Core.Probes.ServiceMetric> metrics)
+        {
+            lock (_failed)
+            {
+                foreach (var m in metrics)
+                {
+                    if (!_failed.TryGetValue(m.Key.ServerId, out var was) || was != m.Failed)
+                    {
+                        _failed[m.Key.ServerId] = m.Failed;
+                        scenario.Log($"  service {m.Key.ServerId}/{m.Key.ServiceId}: {(m.Failed ? $"FAILED ({m.Error})" : $"up, {m.Value} ms")}");
+                    }
+                }
+            }
+
+            inner.ApplyServiceMetrics(metrics);
+        }
+
+        public void ApplyLatency(IReadOnlyList<Speedera.Core.Probes.LatencyMeasurement> measurements)
+        {
+            foreach (var m in measurements)
+            {
+                scenario.Log($"  latency {m.PopId} -> {m.ClientGroup}: {m.RoundTrip.TotalMilliseconds:F1} ms {m.Quality}");
+            }
+
+            inner.ApplyLatency(measurements);
+        }
     }
 }
