@@ -53,6 +53,7 @@ public static class EdgeNodeHost
             sp.GetRequiredService<TimeProvider>(),
             sp));
         services.AddSingleton<EdgeRoleHost>();
+        services.AddSingleton(sp => new Probe.NodeExchange(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EdgeStatus>();
 
         // Hosted services start in this order: the document first, then the roles that read it.
