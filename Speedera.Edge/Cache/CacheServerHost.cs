@@ -113,9 +113,19 @@ public sealed class CacheServerHost : IAsyncDisposable
         });
         var app = builder.Build();
         // What service probes test (the demo network's HTTP check): up once a configuration is loaded.
-        app.Map(HealthPath, (Func<HttpContext, IResult>)(_ => _configurationLoaded()
-            ? Results.Text("ok\n")
-            : Results.Text("no configuration yet\n", statusCode: StatusCodes.Status503ServiceUnavailable)));
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.Equals(HealthPath, StringComparison.Ordinal))
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+
+            var ready = _configurationLoaded();
+            context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.CacheControl = "no-store";
+            await context.Response.WriteAsync(ready ? "ok\n" : "no configuration yet\n", context.RequestAborted).ConfigureAwait(false);
+        });
         app.Run(_proxy.InvokeAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
