@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Account;
+using Speedera.Web.Features.Api;
 using Speedera.Web.Features.Domains;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
@@ -99,6 +100,8 @@ public static class PortalServiceCollectionExtensions
         services.AddScoped<Features.Gtm.ILiveStateSource, Features.Gtm.LiveStateSource>();
         services.AddSingleton<Features.Content.PurgeFeed>();
         services.AddScoped<Features.Content.PurgeService>();
+
+        services.AddCustomerApi();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);

@@ -21,6 +21,14 @@ public sealed class SpeederaOptions
 
     public AdminOptions Admin { get; set; } = new();
 
+    /// <summary>First labels of the service zone's name servers; customers delegate their names to these.</summary>
+    public List<string> NameServers { get; set; } = ["ns1", "ns2"];
+
+    /// <summary>Glue for the name servers until a dns node is enrolled (then the nodes' addresses are used).</summary>
+    public List<string> NameServerFallbackAddresses { get; set; } = ["127.0.0.1"];
+
+    public IReadOnlyList<string> NameServerNames() => [.. NameServers.Select(label => $"{label}.{ServiceZone}")];
+
     public string ResolveDataDirectory(string contentRoot) =>
         Path.GetFullPath(Path.IsPathRooted(DataDirectory) ? DataDirectory : Path.Combine(contentRoot, DataDirectory));
 }

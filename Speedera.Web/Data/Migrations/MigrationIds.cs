@@ -11,4 +11,5 @@ public static class MigrationIds
     public const string Hostnames = "20261122000002_Hostnames";
     public const string EdgeReports = "20261122000011_EdgeReports";
     public const string ContentAndUsage = "20261122000012_ContentAndUsage";
+    public const string ApiKeys = "20261122000013_ApiKeys";
 }

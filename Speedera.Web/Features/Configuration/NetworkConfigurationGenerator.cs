@@ -63,8 +63,19 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
 
         var dnsNodes = nodes.Where(n => n.Roles.HasFlag(NodeRoles.Dns) && n.DnsEndpoint is not null)
             .OrderBy(n => n.Id, StringComparer.Ordinal).ToList();
-        var nameServers = dnsNodes
-            .Select((n, i) => new NameServer($"ns{i + 1}.{serviceZone}", [IPEndPoint.TryParse(n.DnsEndpoint!, out var ep) ? ep.Address.ToString() : n.DnsEndpoint!], NameServerTtl))
+        // The zone's NS names are fixed (customers delegate to them); their glue is every dns node's
+        // address, or the configured fallback before any dns node is enrolled.
+        var glue = dnsNodes
+            .Select(n => IPEndPoint.TryParse(n.DnsEndpoint!, out var ep) ? ep.Address.ToString() : n.DnsEndpoint!)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (glue.Count == 0)
+        {
+            glue = [.. options.Value.NameServerFallbackAddresses];
+        }
+
+        var nameServers = options.Value.NameServerNames()
+            .Select(name => new NameServer(name, glue, NameServerTtl))
             .ToList();
         var serial = (uint)Math.Min(version, uint.MaxValue);
 

@@ -251,7 +251,7 @@ public sealed class DomainService(
     }
 
     /// <summary>The NS names customers delegate to.</summary>
-    public IReadOnlyList<string> NameServers() => [$"ns1.{ServiceZone}", $"ns2.{ServiceZone}"];
+    public IReadOnlyList<string> NameServers() => options.Value.NameServerNames();
 
     internal static Dictionary<string, string[]> ValidateGtm(GtmSettingsInput input, IReadOnlyCollection<string> pops, IReadOnlyCollection<string> edgeAddresses)
     {

@@ -1,0 +1,165 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.Extensions.Options;
+using Speedera.Web.Data;
+using Speedera.Web.Features.Account;
+
+namespace Speedera.Web.Features.Api;
+
+/// <summary>An organization's REST API key. Only a SHA-256 hash is stored; the key is shown once.</summary>
+public sealed class ApiKeyEntity
+{
+    public Guid Id { get; set; }
+
+    public Guid OrganizationId { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>The first characters of the key, to recognise it in lists.</summary>
+    public required string Prefix { get; set; }
+
+    public required string KeyHash { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public required string CreatedBy { get; set; }
+
+    public DateTime? RevokedAt { get; set; }
+
+    public DateTime? LastUsedAt { get; set; }
+}
+
+internal sealed class ApiKeyEntityConfiguration : IEntityTypeConfiguration<ApiKeyEntity>
+{
+    public void Configure(EntityTypeBuilder<ApiKeyEntity> b)
+    {
+        b.ToTable("ApiKeys");
+        b.Property(k => k.Name).HasMaxLength(100);
+        b.Property(k => k.Prefix).HasMaxLength(16);
+        b.Property(k => k.KeyHash).HasMaxLength(64);
+        b.Property(k => k.CreatedBy).HasMaxLength(256);
+        b.HasIndex(k => k.KeyHash).IsUnique();
+        b.HasIndex(k => k.OrganizationId);
+    }
+}
+
+public sealed record IssuedApiKey(Guid Id, string Name, string Key);
+
+public sealed class ApiKeyService(SpeederaDbContext db, TimeProvider time)
+{
+    public const string KeyPrefix = "spk_";
+
+    public Task<List<ApiKeyEntity>> ListAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
+        db.ApiKeys.AsNoTracking().Where(k => k.OrganizationId == organizationId).OrderByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
+
+    public async Task<IssuedApiKey?> IssueAsync(Guid organizationId, string name, string author, CancellationToken cancellationToken = default)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > 100 || name.Any(c => char.IsControl(c) || c is '<' or '>'))
+        {
+            return null;
+        }
+
+        var key = KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var entity = new ApiKeyEntity
+        {
+            Id = Guid.NewGuid(),
+            OrganizationId = organizationId,
+            Name = name,
+            Prefix = key[..12],
+            KeyHash = Hash(key),
+            CreatedAt = time.GetUtcNow().UtcDateTime,
+            CreatedBy = author,
+        };
+        db.ApiKeys.Add(entity);
+        await db.SaveChangesAsync(cancellationToken);
+        return new IssuedApiKey(entity.Id, name, key);
+    }
+
+    public async Task<bool> RevokeAsync(Guid organizationId, Guid id, CancellationToken cancellationToken = default)
+    {
+        var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == id && k.OrganizationId == organizationId, cancellationToken);
+        if (key is null)
+        {
+            return false;
+        }
+
+        key.RevokedAt ??= time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>The key's organization, or null for an unknown or revoked key.</summary>
+    public async Task<ApiKeyEntity?> AuthenticateAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!key.StartsWith(KeyPrefix, StringComparison.Ordinal) || key.Length > 100)
+        {
+            return null;
+        }
+
+        var hash = Hash(key);
+        var entity = await db.ApiKeys.SingleOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null, cancellationToken);
+        if (entity is not null)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            if (entity.LastUsedAt is null || now - entity.LastUsedAt > TimeSpan.FromMinutes(1))
+            {
+                entity.LastUsedAt = now;
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+
+        return entity;
+    }
+
+    internal static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
+
+/// <summary><c>Authorization: Bearer spk_...</c>: the caller acts as a Customer of the key's organization.</summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyService keys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var key = await keys.AuthenticateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        if (key is null)
+        {
+            return AuthenticateResult.Fail("Unknown or revoked API key.");
+        }
+
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.Name, $"api-key:{key.Prefix}"),
+            new Claim(ClaimTypes.Role, Roles.Customer),
+            new Claim(SpeederaClaimsPrincipalFactory.OrganizationClaim, key.OrganizationId.ToString()),
+        ], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return Results.Problem("Send Authorization: Bearer <API key>; create keys under Account → API keys.", statusCode: 401).ExecuteAsync(Context);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Results.Problem("This key may not do that.", statusCode: 403).ExecuteAsync(Context);
+}
