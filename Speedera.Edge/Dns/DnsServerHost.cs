@@ -95,6 +95,9 @@ public sealed class DnsServerHost(
             var tcp = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
+                // Room for bursts while the receive threads are busy (the kernel caps it at rmem_max).
+                udp.ReceiveBufferSize = 4 << 20;
+                udp.SendBufferSize = 4 << 20;
                 udp.Bind(endpoint);
                 var bound = (IPEndPoint)udp.LocalEndPoint!;
                 tcp.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);

@@ -15,7 +15,7 @@ var state = new DnsNodeState(TimeProvider.System);
 state.Metrics.ApplyServiceMetrics(BenchNetwork.Healthy(DateTimeOffset.UtcNow));
 state.Metrics.ApplyLatency(BenchNetwork.Latency(DateTimeOffset.UtcNow));
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-var options = new DnsServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, port), RateLimitResponsesPerSecond = 0 };
+var options = new DnsServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, port), RateLimitResponsesPerSecond = 0, UdpReceiveLoops = ArgValue("--udp-threads", 0) };
 var host = new DnsServerHost(options, () => config, state, loggerFactory);
 
 if (micro)
