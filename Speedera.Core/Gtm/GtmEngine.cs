@@ -70,7 +70,7 @@ public sealed class GtmEngine(
     public PersistenceTable Persistence => persistence;
 
     /// <summary>Chooses answers for <paramref name="plan"/> (A when <paramref name="v6"/> is false, AAAA otherwise).</summary>
-    public GtmDecision Decide(HostnamePlan plan, bool v6, in GtmClient client, TimeSpan metricStaleAfter, Span<CandidatePlan?> answers)
+    public GtmDecision Decide(HostnamePlan plan, bool v6, in GtmClient client, Span<CandidatePlan?> answers)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var all = plan.For(v6);
@@ -86,7 +86,7 @@ public sealed class GtmEngine(
         bool anyVisibleUp = false, anyHiddenUp = false;
         for (int i = 0; i < n; i++)
         {
-            up[i] = IsUp(all[i], now, metricStaleAfter, out load[i]);
+            up[i] = IsUp(all[i], now, plan.MetricStaleAfter, out load[i]);
             if (up[i])
             {
                 anyVisibleUp |= !all[i].Hidden;
@@ -152,7 +152,7 @@ public sealed class GtmEngine(
         bool dependsOnClient = persistenceSettings.Enabled;
         if (plan.Source.UseLatency && poolCount > 1)
         {
-            poolCount = NarrowByLatency(all, pool[..poolCount], in client, now, out bool known);
+            poolCount = NarrowByLatency(all, pool[..poolCount], in client, now, plan.LatencyStaleAfter, out bool known);
             dependsOnClient = true;
             if (!hiddenPool)
             {
@@ -232,7 +232,7 @@ public sealed class GtmEngine(
         return 0;
     }
 
-    private int NarrowByLatency(CandidatePlan[] all, Span<int> pool, in GtmClient client, DateTimeOffset now, out bool known)
+    private int NarrowByLatency(CandidatePlan[] all, Span<int> pool, in GtmClient client, DateTimeOffset now, TimeSpan latencyStaleAfter, out bool known)
     {
         var group = client.Group;
         Span<long> rtt = stackalloc long[pool.Length];
@@ -244,6 +244,8 @@ public sealed class GtmEngine(
             {
                 rtt[k] = latency.RoundTrip.Ticks;
                 best = Math.Min(best, rtt[k]);
+                // Stale latency is better than none; it is used and the group is queued for a fresh one.
+                needsProbe |= latencyStaleAfter > TimeSpan.Zero && now - latency.MeasuredAt > latencyStaleAfter;
             }
             else
             {
