@@ -11,7 +11,7 @@ namespace Speedera.Edge.Dns;
 /// Receives UDP queries on dedicated threads with blocking calls (no per-packet async state machine),
 /// each thread with its own buffers, and sends the responses. Disposing the socket ends the threads.
 /// </summary>
-internal sealed class UdpDnsListener(Socket socket, DnsRequestProcessor processor, ResponseRateLimiter limiter, int loops, ILogger logger)
+internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor processor, ResponseRateLimiter limiter, int loops, ILogger logger)
 {
     public Task RunAsync(CancellationToken cancellationToken)
     {
@@ -19,11 +19,12 @@ internal sealed class UdpDnsListener(Socket socket, DnsRequestProcessor processo
         for (int i = 0; i < loops; i++)
         {
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var socket = sockets[i % sockets.Length];
             var thread = new Thread(() =>
             {
                 try
                 {
-                    ReceiveLoop(cancellationToken);
+                    ReceiveLoop(socket, cancellationToken);
                 }
                 finally
                 {
@@ -41,7 +42,7 @@ internal sealed class UdpDnsListener(Socket socket, DnsRequestProcessor processo
         return Task.WhenAll(threads);
     }
 
-    private void ReceiveLoop(CancellationToken cancellationToken)
+    private void ReceiveLoop(Socket socket, CancellationToken cancellationToken)
     {
         var request = new byte[DnsLimits.MaxTcpMessage];
         var response = new byte[DnsLimits.MaxTcpMessage];

@@ -131,6 +131,9 @@ run_perf() {
   printf 'round %s %-8s QPS %10.0f  lost %-6s latency ms p50 %s p90 %s p99 %s p99.9 %s  rcodes: %s\n' \
     "$round" "$name" "$qps" "$lost" "$p50" "$p90" "$p99" "$p999" "$codes"
   echo "$qps" >>"$WORK/$name.qps"
+  # The rcode mix (percentages) must be the same for both servers: same queries, same zone.
+  echo "$codes" | sed -E 's/[A-Z]+ [0-9]+ \(([0-9.]+%)\)/\1/g; s/ //g' >"$WORK/$name.$round.mix"
+  [[ -z "$lost" || "$lost" == "0" ]] || echo "WARNING: $name lost $lost queries in round $round"
   rm -f "$WORK/$name.perf"
 }
 
@@ -144,6 +147,13 @@ for round in $(seq 1 "$ROUNDS"); do
     run_perf gdnsd "$GDNSD_PORT" "$round"; run_perf speedera "$OUR_PORT" "$round"
   fi
 done
+for round in $(seq 1 "$ROUNDS"); do
+  if ! cmp -s "$WORK/speedera.$round.mix" "$WORK/gdnsd.$round.mix"; then
+    echo "RCODE MISMATCH in round $round: speedera $(cat "$WORK/speedera.$round.mix") gdnsd $(cat "$WORK/gdnsd.$round.mix")" >&2
+    exit 1
+  fi
+done
+echo "rcodes: same mix for both servers in every round ($(cat "$WORK/speedera.1.mix"))"
 ours=$(median "$WORK/speedera.qps")
 theirs=$(median "$WORK/gdnsd.qps")
 ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
