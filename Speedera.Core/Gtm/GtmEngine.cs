@@ -28,7 +28,8 @@ public enum GtmReason : byte
     AllDown,
 }
 
-public readonly record struct GtmDecision(GtmReason Reason, int Count, bool DependsOnClient);
+/// <summary>What the engine chose: how many answers it wrote, why, whether the answer depends on the client, and when.</summary>
+public readonly record struct GtmDecision(GtmReason Reason, int Count, bool DependsOnClient, DateTimeOffset DecidedAt);
 
 /// <summary>Tolerances that decide when candidates are "comparable" and left to the weights.</summary>
 public sealed record GtmEngineOptions
@@ -76,7 +77,7 @@ public sealed class GtmEngine(
         var all = plan.For(v6);
         if (all.Length == 0 || answers.IsEmpty)
         {
-            return new(GtmReason.NoCandidates, 0, false);
+            return new(GtmReason.NoCandidates, 0, false, default);
         }
 
         var now = timeProvider.GetUtcNow();
@@ -99,7 +100,7 @@ public sealed class GtmEngine(
             int count = TryStaticMapping(plan, all.AsSpan(0, n), up, in client, answers);
             if (count > 0)
             {
-                return new(GtmReason.StaticMapping, count, true);
+                return new(GtmReason.StaticMapping, count, true, now);
             }
         }
 
@@ -127,7 +128,7 @@ public sealed class GtmEngine(
             }
 
             int picked = PickWeighted(all, pool[..poolCount], answers);
-            return new(GtmReason.AllDown, picked, false);
+            return new(GtmReason.AllDown, picked, false, now);
         }
 
         var persistenceSettings = plan.Source.Persistence;
@@ -142,7 +143,7 @@ public sealed class GtmEngine(
                     if (string.Equals(all[i].ServerId, serverId, StringComparison.Ordinal))
                     {
                         answers[0] = all[i];
-                        return new(GtmReason.Persistence, 1, true);
+                        return new(GtmReason.Persistence, 1, true, now);
                     }
                 }
             }
@@ -171,7 +172,7 @@ public sealed class GtmEngine(
             persistence.Set(persistenceKey, answers[0]!.ServerId, now);
         }
 
-        return new(reason, chosen, dependsOnClient);
+        return new(reason, chosen, dependsOnClient, now);
     }
 
     private bool IsUp(CandidatePlan candidate, DateTimeOffset now, TimeSpan staleAfter, out int load)

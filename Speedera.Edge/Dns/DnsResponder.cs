@@ -240,7 +240,7 @@ internal static class DnsResponder
                 : client.SubnetPrefix;
         }
 
-        var now = engine.TimeProvider.GetUtcNow();
+        var now = decision.DecidedAt;
         var type = v6 ? DnsRecordType.AAAA : DnsRecordType.A;
         for (int i = 0; i < decision.Count; i++)
         {
