@@ -65,6 +65,7 @@ static void RunMicro(DnsRequestProcessor processor, int queries)
         ("alias.bench.test", DnsRecordType.A, false, null),
     ];
     var response = new byte[1232];
+    Console.WriteLine($"micro: {queries} queries per case, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
     foreach (var (name, type, edns, ecs) in cases)
     {
         var query = MicroQuery.Build(name, type, edns, ecs);
@@ -73,17 +74,27 @@ static void RunMicro(DnsRequestProcessor processor, int queries)
             processor.Process(query, response, client, false, out _);
         }
 
+        // Five batches: the machine is shared, so the fastest batch is the least disturbed estimate.
+        const int Batches = 5;
+        int perBatch = Math.Max(1, queries / Batches);
+        double best = double.MaxValue, total = 0;
         long allocated = GC.GetAllocatedBytesForCurrentThread();
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < queries; i++)
+        for (int b = 0; b < Batches; b++)
         {
-            processor.Process(query, response, client, false, out _);
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < perBatch; i++)
+            {
+                processor.Process(query, response, client, false, out _);
+            }
+
+            double ns = sw.Elapsed.TotalNanoseconds / perBatch;
+            best = Math.Min(best, ns);
+            total += ns / Batches;
         }
 
-        sw.Stop();
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
         processor.Process(query, response, client, false, out var outcome);
         Console.WriteLine($"micro {name,-22} {type,-4} edns={(edns ? 1 : 0)} ecs={(ecs is null ? 0 : 1)} rcode={outcome.RCode,-8} " +
-            $"{sw.Elapsed.TotalNanoseconds / queries,7:F1} ns/query  {(double)allocated / queries:F3} B/query allocated");
+            $"best {best,7:F1} ns/query (mean {total,7:F1})  {(double)allocated / (perBatch * Batches):F3} B/query allocated");
     }
 }
