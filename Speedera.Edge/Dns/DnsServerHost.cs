@@ -112,6 +112,11 @@ public sealed class DnsServerHost(
                 }
 
                 tcp.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                if (bound.Address.Equals(IPAddress.IPv6Any))
+                {
+                    tcp.DualMode = true;
+                }
+
                 tcp.Bind(bound);
                 tcp.Listen(512);
                 return ([.. udp], tcp);
@@ -140,6 +145,12 @@ public sealed class DnsServerHost(
             // Room for bursts while the receive threads are busy (the kernel caps it at rmem_max).
             socket.ReceiveBufferSize = 4 << 20;
             socket.SendBufferSize = 4 << 20;
+            if (endpoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                // [::] serves IPv4 clients too; their addresses arrive IPv4-mapped.
+                socket.DualMode = true;
+            }
+
             if (reusePort)
             {
                 socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
