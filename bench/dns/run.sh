@@ -158,3 +158,7 @@ ours=$(median "$WORK/speedera.qps")
 theirs=$(median "$WORK/gdnsd.qps")
 ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
 echo "median QPS: speedera $ours  gdnsd $theirs  ratio ours/gdnsd: $ratio"
+kill -TERM "$OUR_PID" 2>/dev/null || true
+wait "$OUR_PID" 2>/dev/null || true
+OUR_PID=""
+echo "speedera server: $(tail -n 1 "$WORK/ours.log")"

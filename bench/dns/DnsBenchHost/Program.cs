@@ -26,7 +26,9 @@ if (micro)
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// SIGTERM (what run.sh sends) stops the server gracefully so the statistics below get printed.
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+    System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
 await host.StartAsync(stop.Token);
 Console.WriteLine($"listening {host.BoundEndPoint}");
 using var refresh = new PeriodicTimer(TimeSpan.FromSeconds(5));
@@ -43,7 +45,8 @@ catch (OperationCanceledException)
 }
 
 await host.StopAsync(CancellationToken.None);
-Console.WriteLine($"queries {host.Stats.Queries} noerror {host.Stats.Responses(DnsResponseCode.NoError)} nxdomain {host.Stats.Responses(DnsResponseCode.NXDomain)} dropped {host.Stats.Dropped}");
+Console.WriteLine($"queries {host.Stats.Queries} noerror {host.Stats.Responses(DnsResponseCode.NoError)} nxdomain {host.Stats.Responses(DnsResponseCode.NXDomain)} " +
+    $"dropped {host.Stats.Dropped}; process allocated {GC.GetTotalAllocatedBytes() / 1024} KiB in total, gen0 collections {GC.CollectionCount(0)}");
 
 int ArgValue(string name, int fallback)
 {
