@@ -229,11 +229,10 @@ public ref struct DnsMessageWriter
     /// <summary>Writes a name, replacing its longest already-written suffix by a pointer.</summary>
     private bool TryWriteName(scoped ReadOnlySpan<byte> name)
     {
-        // Labels written now become compression targets only once the name is complete: until then
-        // the bytes after them are not a name yet.
-        int firstNew = _targetCount;
+        // Labels written now become compression targets only once the name is complete (until then
+        // the bytes after them are not a name yet): they are staged past _targetCount, which
+        // FindTarget does not search, and committed at the end.
         int pending = 0;
-        Span<ushort> newTargets = stackalloc ushort[128];
         int labelStart = 0;
         bool done = false;
         while (labelStart < name.Length && name[labelStart] != 0)
@@ -258,9 +257,9 @@ public ref struct DnsMessageWriter
                 return false;
             }
 
-            if (Position < 0x3FFF && pending < newTargets.Length)
+            if (Position < 0x3FFF && _targetCount + pending < MaxTargets)
             {
-                newTargets[pending++] = (ushort)Position;
+                _targets[_targetCount + pending++] = (ushort)Position;
             }
 
             name.Slice(labelStart, 1 + len).CopyTo(_buffer[Position..]);
@@ -278,11 +277,7 @@ public ref struct DnsMessageWriter
             _buffer[Position++] = 0;
         }
 
-        for (int i = 0; i < pending && firstNew + i < MaxTargets; i++)
-        {
-            _targets[_targetCount++] = newTargets[i];
-        }
-
+        _targetCount += pending;
         return true;
     }
 

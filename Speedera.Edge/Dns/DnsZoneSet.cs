@@ -192,6 +192,9 @@ internal sealed class ZoneData
 
     public RecordSet? ApexNs { get; }
 
+    /// <summary>Whether any name below the apex has NS records (a zone cut to look for).</summary>
+    public bool HasDelegations { get; private set; }
+
     public byte[] SoaPrimary { get; }
 
     public byte[] SoaMailbox { get; }
@@ -254,6 +257,7 @@ internal sealed class ZoneData
         foreach (var node in _nodes.Values)
         {
             node.IsDelegation = !ReferenceEquals(node, Apex) && node.Get(DnsRecordType.NS) is not null;
+            HasDelegations |= node.IsDelegation;
             if (node.Get(DnsRecordType.NS) is { } ns)
             {
                 foreach (var target in ns.Data)

@@ -19,9 +19,9 @@ public sealed class LoopbackDnsServer : IAsyncLifetime
     {
     }
 
-    internal LoopbackDnsServer(DnsServerOptions options)
+    internal LoopbackDnsServer(DnsServerOptions options, TimeProvider? timeProvider = null)
     {
-        State = new DnsNodeState(TimeProvider.System);
+        State = new DnsNodeState(timeProvider ?? TimeProvider.System);
         Host = new DnsServerHost(options, () => Volatile.Read(ref _configuration), State, _loggerFactory);
     }
 

@@ -15,7 +15,7 @@ var state = new DnsNodeState(TimeProvider.System);
 state.Metrics.ApplyServiceMetrics(BenchNetwork.Healthy(DateTimeOffset.UtcNow));
 state.Metrics.ApplyLatency(BenchNetwork.Latency(DateTimeOffset.UtcNow));
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-var options = new DnsServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, port), RateLimitResponsesPerSecond = 0 };
+var options = new DnsServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, port), RateLimitResponsesPerSecond = 0, UdpReceiveLoops = ArgValue("--udp-threads", 0) };
 var host = new DnsServerHost(options, () => config, state, loggerFactory);
 
 if (micro)
@@ -26,7 +26,9 @@ if (micro)
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// SIGTERM (what run.sh sends) stops the server gracefully so the statistics below get printed.
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+    System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
 await host.StartAsync(stop.Token);
 Console.WriteLine($"listening {host.BoundEndPoint}");
 using var refresh = new PeriodicTimer(TimeSpan.FromSeconds(5));
@@ -43,7 +45,8 @@ catch (OperationCanceledException)
 }
 
 await host.StopAsync(CancellationToken.None);
-Console.WriteLine($"queries {host.Stats.Queries} noerror {host.Stats.Responses(DnsResponseCode.NoError)} nxdomain {host.Stats.Responses(DnsResponseCode.NXDomain)} dropped {host.Stats.Dropped}");
+Console.WriteLine($"queries {host.Stats.Queries} noerror {host.Stats.Responses(DnsResponseCode.NoError)} nxdomain {host.Stats.Responses(DnsResponseCode.NXDomain)} " +
+    $"dropped {host.Stats.Dropped}; process allocated {GC.GetTotalAllocatedBytes() / 1024} KiB in total, gen0 collections {GC.CollectionCount(0)}");
 
 int ArgValue(string name, int fallback)
 {
@@ -65,6 +68,7 @@ static void RunMicro(DnsRequestProcessor processor, int queries)
         ("alias.bench.test", DnsRecordType.A, false, null),
     ];
     var response = new byte[1232];
+    Console.WriteLine($"micro: {queries} queries per case, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
     foreach (var (name, type, edns, ecs) in cases)
     {
         var query = MicroQuery.Build(name, type, edns, ecs);
@@ -73,17 +77,27 @@ static void RunMicro(DnsRequestProcessor processor, int queries)
             processor.Process(query, response, client, false, out _);
         }
 
+        // Five batches: the machine is shared, so the fastest batch is the least disturbed estimate.
+        const int Batches = 5;
+        int perBatch = Math.Max(1, queries / Batches);
+        double best = double.MaxValue, total = 0;
         long allocated = GC.GetAllocatedBytesForCurrentThread();
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < queries; i++)
+        for (int b = 0; b < Batches; b++)
         {
-            processor.Process(query, response, client, false, out _);
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < perBatch; i++)
+            {
+                processor.Process(query, response, client, false, out _);
+            }
+
+            double ns = sw.Elapsed.TotalNanoseconds / perBatch;
+            best = Math.Min(best, ns);
+            total += ns / Batches;
         }
 
-        sw.Stop();
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
         processor.Process(query, response, client, false, out var outcome);
         Console.WriteLine($"micro {name,-22} {type,-4} edns={(edns ? 1 : 0)} ecs={(ecs is null ? 0 : 1)} rcode={outcome.RCode,-8} " +
-            $"{sw.Elapsed.TotalNanoseconds / queries,7:F1} ns/query  {(double)allocated / queries:F3} B/query allocated");
+            $"best {best,7:F1} ns/query (mean {total,7:F1})  {(double)allocated / (perBatch * Batches):F3} B/query allocated");
     }
 }
