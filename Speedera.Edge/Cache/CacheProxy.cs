@@ -149,7 +149,7 @@ internal sealed partial class CacheProxy
         return false;
     }
 
-    private async Task<Served> HandleCacheableAsync(HttpContext context, HostRoute route, string path)
+    private async ValueTask<Served> HandleCacheableAsync(HttpContext context, HostRoute route, string path)
     {
         var headers = context.Request.Headers;
         var reqCC = headers.CacheControl.Count == 0 ? default : CacheControlDirectives.Parse((IEnumerable<string?>)headers.CacheControl);
@@ -862,7 +862,7 @@ internal sealed partial class CacheProxy
     /// Serves a stored response: conditional requests (RFC 9110 §13), single byte ranges (RFC 9110 §14), HEAD, Age and
     /// Cache-Status. Returns null when the object's disk copy is missing or fails its checksum (it is then removed).
     /// </summary>
-    private async Task<Served?> TryServeEntryAsync(HttpContext context, CachedResponse entry, TimeSpan age, string cacheStatus, bool hit, long bytesFromOrigin)
+    private async ValueTask<Served?> TryServeEntryAsync(HttpContext context, CachedResponse entry, TimeSpan age, string cacheStatus, bool hit, long bytesFromOrigin)
     {
         var body = entry.Body;
         var memory = body.Memory;
@@ -1119,7 +1119,7 @@ internal sealed partial class CacheProxy
     }
 
     /// <summary>Forwards unsafe and other methods, then invalidates the stored responses they affect (RFC 9111 §4.4).</summary>
-    private async Task<Served> HandleUnsafeAsync(HttpContext context, HostRoute route, string path)
+    private async ValueTask<Served> HandleUnsafeAsync(HttpContext context, HostRoute route, string path)
     {
         var request = context.Request;
         var fetch = new FetchRequest
