@@ -1011,7 +1011,8 @@ internal sealed partial class CacheProxy
             return false;
         }
 
-        if (headers.IfModifiedSince.Count > 0 && entry.LastModified is { } lm &&
+        // RFC 9110 §13.1.3 and RFC 9111 §4.3.2: without Last-Modified the stored Date stands in for it.
+        if (headers.IfModifiedSince.Count > 0 && (entry.LastModified ?? entry.Timing.Date) is { } lm &&
             HttpDate.Parse(headers.IfModifiedSince.ToString()) is { } since)
         {
             return lm <= since;

@@ -52,6 +52,22 @@ public class CacheKeyTests
     }
 }
 
+public class VaryNormalisationTests
+{
+    [Fact]
+    public void Accept_Language_order_and_case_do_not_split_variants()
+    {
+        IReadOnlyList<string> names = ["accept-language"];
+
+        var a = CacheKey.SecondaryKey(names, _ => "en-US, fr;q=0.5");
+        var b = CacheKey.SecondaryKey(names, _ => "fr;q=0.5,EN-us");
+        var c = CacheKey.SecondaryKey(names, _ => "de");
+
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+}
+
 public class PurgeOrderTests
 {
     [Theory]
