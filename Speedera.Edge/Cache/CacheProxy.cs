@@ -423,7 +423,8 @@ internal sealed partial class CacheProxy
         if (origin is null)
         {
             // RFC 5861 §4: serve stale on an origin error when allowed.
-            if (stale is not null && CachePolicy.CanServeStaleOnError(stale.FreshnessLifetime, stale.CurrentAge(now), stale.Directives, fetch.RequestDirectives))
+            var unreachable = errorStatus is 502 or 504 ? _options.StaleIfOriginUnreachable : TimeSpan.Zero;
+            if (stale is not null && CachePolicy.CanServeStaleOnError(stale.FreshnessLifetime, stale.CurrentAge(now), stale.Directives, fetch.RequestDirectives, unreachable))
             {
                 return new FetchResult(stale, CacheStatusValues.StaleIfError(fetch.Fwd, errorStatus == 504 ? "timeout" : "connect"), false, default, 0, null);
             }
