@@ -84,7 +84,7 @@ public static class CacheKey
             var value = requestField(name);
             if (value is not null)
             {
-                AppendNormalised(sb, value);
+                AppendNormalised(sb, value, sortMembers: name.Equals("accept-language", StringComparison.OrdinalIgnoreCase));
             }
             else
             {
@@ -127,10 +127,21 @@ public static class CacheKey
         return names;
     }
 
-    private static void AppendNormalised(System.Text.StringBuilder sb, string value)
+    private static void AppendNormalised(System.Text.StringBuilder sb, string value, bool sortMembers)
     {
-        // Collapse whitespace around commas and runs of spaces so "gzip, br" and "gzip,br" match.
+        // Collapse whitespace around commas and runs of spaces so "gzip, br" and "gzip,br" match. Language tags are
+        // case-insensitive (RFC 5646 §2.1.1) and their order carries no meaning beyond q-values, so they are sorted.
         var parts = value.Split(',', StringSplitOptions.TrimEntries);
+        if (sortMembers)
+        {
+            for (var i = 0; i < parts.Length; i++)
+            {
+                parts[i] = parts[i].Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant();
+            }
+
+            Array.Sort(parts, StringComparer.Ordinal);
+        }
+
         for (var i = 0; i < parts.Length; i++)
         {
             if (i > 0)

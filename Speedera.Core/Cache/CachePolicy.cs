@@ -254,12 +254,17 @@ public static class CachePolicy
         return ServeDecision.Revalidate;
     }
 
-    /// <summary>RFC 5861 §4: a stale response may be served on an origin error within stale-if-error of the response or the request.</summary>
+    /// <summary>
+    /// RFC 5861 §4: a stale response may be served on an origin error within stale-if-error of the response or the request.
+    /// <paramref name="disconnectedAllowance"/> is the cache's own window for when the origin cannot be reached at all,
+    /// which RFC 9111 §4.2.4 permits unless the response forbids stale use.
+    /// </summary>
     public static bool CanServeStaleOnError(
         TimeSpan freshnessLifetime,
         TimeSpan currentAge,
         CacheControlDirectives response,
-        CacheControlDirectives request)
+        CacheControlDirectives request,
+        TimeSpan disconnectedAllowance = default)
     {
         if (StaleForbidden(response))
         {
@@ -268,6 +273,11 @@ public static class CachePolicy
 
         var staleness = currentAge - freshnessLifetime;
         var window = Max(response.StaleIfError ?? TimeSpan.MinValue, request.StaleIfError ?? TimeSpan.MinValue);
+        if (disconnectedAllowance > TimeSpan.Zero)
+        {
+            window = Max(window, disconnectedAllowance);
+        }
+
         return window >= TimeSpan.Zero && staleness <= window;
     }
 

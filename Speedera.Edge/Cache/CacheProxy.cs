@@ -57,7 +57,7 @@ internal sealed partial class CacheProxy
 
     private long _originFetches;
 
-    private sealed record FetchRequest
+    internal sealed record FetchRequest
     {
         public required HostRoute Route { get; init; }
         public required string Path { get; init; }
@@ -149,7 +149,7 @@ internal sealed partial class CacheProxy
         return false;
     }
 
-    private async Task<Served> HandleCacheableAsync(HttpContext context, HostRoute route, string path)
+    private async ValueTask<Served> HandleCacheableAsync(HttpContext context, HostRoute route, string path)
     {
         var headers = context.Request.Headers;
         var reqCC = headers.CacheControl.Count == 0 ? default : CacheControlDirectives.Parse((IEnumerable<string?>)headers.CacheControl);
@@ -364,82 +364,6 @@ internal sealed partial class CacheProxy
         });
     }
 
-    private HttpRequestMessage BuildOriginRequest(FetchRequest fetch, HttpMethod method, bool conditionalFromStale)
-    {
-        var route = fetch.Route;
-        var message = new HttpRequestMessage(method, route.OriginKey + fetch.Path)
-        {
-            Version = System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
-        var connectionTokens = fetch.Headers.Connection;
-        foreach (var (name, values) in fetch.Headers)
-        {
-            if (HttpHeaderRules.IsHopByHop(name) || name.StartsWith(':') ||
-                name.Equals("Host", StringComparison.OrdinalIgnoreCase) ||
-                IsListedInConnection(connectionTokens, name) ||
-                (method == HttpMethod.Get && IsConditionalOrRange(name)))
-            {
-                continue;
-            }
-
-            if (!message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
-            {
-                message.Content ??= new ByteArrayContent([]);
-                message.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-
-        message.Headers.Host = route.OriginHostHeader;
-        message.Headers.TryAddWithoutValidation("Via", "1.1 speedera");
-        if (fetch.RemoteAddress is { } remote)
-        {
-            var xff = fetch.Headers["X-Forwarded-For"];
-            message.Headers.Remove("X-Forwarded-For");
-            message.Headers.TryAddWithoutValidation("X-Forwarded-For", xff.Count == 0 ? remote : $"{xff}, {remote}");
-        }
-
-        // RFC 9111 §4.3.1: validate with the stored response's validators.
-        if (conditionalFromStale && fetch.Stale is { } stale)
-        {
-            if (stale.ETag is { } etag)
-            {
-                message.Headers.TryAddWithoutValidation("If-None-Match", etag);
-            }
-
-            if (stale.LastModifiedValue is { } lm)
-            {
-                message.Headers.TryAddWithoutValidation("If-Modified-Since", lm);
-            }
-        }
-
-        return message;
-    }
-
-    private static bool IsConditionalOrRange(string name) =>
-        name.StartsWith("If-", StringComparison.OrdinalIgnoreCase) || name.Equals("Range", StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsListedInConnection(StringValues connection, string name)
-    {
-        if (connection.Count == 0)
-        {
-            return false;
-        }
-
-        foreach (var value in connection)
-        {
-            foreach (var token in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
-            {
-                if (token.Equals(name, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>Sends a request to the origin within its concurrency bound and response timeout.</summary>
     private async Task<(OriginResponse? Response, int ErrorStatus, string? Error)> SendToOriginAsync(
         HostRoute route, HttpRequestMessage message, CancellationToken clientAborted)
@@ -493,13 +417,14 @@ internal sealed partial class CacheProxy
         var route = fetch.Route;
         var stale = fetch.Stale;
         var aborted = fetch.Client?.RequestAborted ?? CancellationToken.None;
-        var message = BuildOriginRequest(fetch, HttpMethod.Get, conditionalFromStale: true);
+        var message = OriginMessages.BuildRequest(fetch, HttpMethod.Get, conditionalFromStale: true);
         var (origin, errorStatus, error) = await SendToOriginAsync(route, message, aborted).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         if (origin is null)
         {
             // RFC 5861 §4: serve stale on an origin error when allowed.
-            if (stale is not null && CachePolicy.CanServeStaleOnError(stale.FreshnessLifetime, stale.CurrentAge(now), stale.Directives, fetch.RequestDirectives))
+            var unreachable = errorStatus is 502 or 504 ? _options.StaleIfOriginUnreachable : TimeSpan.Zero;
+            if (stale is not null && CachePolicy.CanServeStaleOnError(stale.FreshnessLifetime, stale.CurrentAge(now), stale.Directives, fetch.RequestDirectives, unreachable))
             {
                 return new FetchResult(stale, CacheStatusValues.StaleIfError(fetch.Fwd, errorStatus == 504 ? "timeout" : "connect"), false, default, 0, null);
             }
@@ -512,7 +437,7 @@ internal sealed partial class CacheProxy
         {
             var response = origin.Message;
             var status = (int)response.StatusCode;
-            var timing = new ResponseTiming(origin.RequestTime, origin.ResponseTime, response.Headers.Date, ParseAge(response));
+            var timing = new ResponseTiming(origin.RequestTime, origin.ResponseTime, response.Headers.Date, OriginMessages.ParseAge(response));
 
             // RFC 9111 §4.3.3/§4.3.4: a 304 freshens the stored response.
             if (status == StatusCodes.Status304NotModified && stale is not null)
@@ -532,7 +457,7 @@ internal sealed partial class CacheProxy
                 return new FetchResult(stale, CacheStatusValues.StaleIfError(fetch.Fwd, status.ToString(CultureInfo.InvariantCulture)), false, default, 0, null);
             }
 
-            var headers = CollectHeaders(response, origin.ResponseTime, out var cacheControl, out var vary, out var hasExpires);
+            var headers = OriginMessages.CollectHeaders(response, origin.ResponseTime, out var cacheControl, out var vary, out var hasExpires);
             var targeted = headers.FirstOrDefault(h => HttpHeaderRules.IsTargetedCacheControl(h.Key));
             var respCC = targeted.Key is null ? CacheControlDirectives.Parse(cacheControl) : CacheControlDirectives.Parse(targeted.Value.ToString());
             var varyNames = CacheKey.ParseVary(vary, out var varyStar);
@@ -748,27 +673,6 @@ internal sealed partial class CacheProxy
         }
     }
 
-    /// <summary>
-    /// RFC 9111 §5.1: Age is one non-negative integer. A list, several lines, a fraction, a sign or parameters make it
-    /// invalid, and such a response is treated as stale (what the cache-tests suite expects) rather than as age zero.
-    /// </summary>
-    private static TimeSpan? ParseAge(HttpResponseMessage response)
-    {
-        if (!response.Headers.NonValidated.TryGetValues("Age", out var values))
-        {
-            return null;
-        }
-
-        var invalid = TimeSpan.FromSeconds(2147483648);
-        if (values.Count != 1)
-        {
-            return invalid;
-        }
-
-        var seconds = CacheControlDirectives.ParseSeconds(values.First().AsSpan().Trim());
-        return seconds ?? invalid;
-    }
-
     private async Task<int> ReadFullyAsync(HttpResponseMessage response, byte[] body, CancellationToken aborted)
     {
         await using var source = await response.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
@@ -795,53 +699,6 @@ internal sealed partial class CacheProxy
         return read;
     }
 
-    /// <summary>Copies an origin response's end-to-end fields (RFC 9110 §7.6.1 drops hop-by-hop ones); adds Date when missing.</summary>
-    private static KeyValuePair<string, StringValues>[] CollectHeaders(
-        HttpResponseMessage response, DateTimeOffset responseTime, out List<string?> cacheControl, out List<string?> vary, out bool hasExpires)
-    {
-        var list = new List<KeyValuePair<string, StringValues>>(16);
-        cacheControl = [];
-        vary = [];
-        hasExpires = false;
-        var connection = response.Headers.Connection;
-        var hasDate = false;
-        foreach (var header in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
-        {
-            var name = header.Key;
-            if (HttpHeaderRules.IsNotStored(name) || connection.Contains(name, StringComparer.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            var values = new StringValues(header.Value.ToArray());
-            if (name.Equals("Cache-Control", StringComparison.OrdinalIgnoreCase))
-            {
-                cacheControl.AddRange(values);
-            }
-            else if (name.Equals("Vary", StringComparison.OrdinalIgnoreCase))
-            {
-                vary.AddRange(values);
-            }
-            else if (name.Equals("Expires", StringComparison.OrdinalIgnoreCase))
-            {
-                hasExpires = true;
-            }
-            else if (name.Equals("Date", StringComparison.OrdinalIgnoreCase))
-            {
-                hasDate = true;
-            }
-
-            list.Add(new(name, values));
-        }
-
-        if (!hasDate)
-        {
-            list.Add(new("Date", HttpDate.Format(responseTime)));
-        }
-
-        return list.ToArray();
-    }
-
     private static void WriteStoredHeaders(HttpResponse response, KeyValuePair<string, StringValues>[] headers, bool notModified)
     {
         var target = response.Headers;
@@ -862,7 +719,7 @@ internal sealed partial class CacheProxy
     /// Serves a stored response: conditional requests (RFC 9110 §13), single byte ranges (RFC 9110 §14), HEAD, Age and
     /// Cache-Status. Returns null when the object's disk copy is missing or fails its checksum (it is then removed).
     /// </summary>
-    private async Task<Served?> TryServeEntryAsync(HttpContext context, CachedResponse entry, TimeSpan age, string cacheStatus, bool hit, long bytesFromOrigin)
+    private async ValueTask<Served?> TryServeEntryAsync(HttpContext context, CachedResponse entry, TimeSpan age, string cacheStatus, bool hit, long bytesFromOrigin)
     {
         var body = entry.Body;
         var memory = body.Memory;
@@ -899,7 +756,7 @@ internal sealed partial class CacheProxy
         var headers = response.Headers;
         var ageValue = CacheStatusValues.Seconds(age);
 
-        if (IsNotModified(request, entry))
+        if (HttpConditionals.IsNotModified(request, entry))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             WriteStoredHeaders(response, entry.Headers, notModified: true);
@@ -918,15 +775,15 @@ internal sealed partial class CacheProxy
         {
             headers.AcceptRanges = "bytes";
             var range = request.Headers.Range;
-            if (range.Count > 0 && RangeApplies(request, entry))
+            if (range.Count > 0 && HttpConditionals.RangeApplies(request, entry))
             {
-                switch (ParseSingleRange(range.ToString(), body.Length, out offset, out count))
+                switch (HttpConditionals.ParseSingleRange(range.ToString(), body.Length, out offset, out count))
                 {
-                    case RangeResult.Satisfiable:
+                    case HttpConditionals.RangeResult.Satisfiable:
                         response.StatusCode = StatusCodes.Status206PartialContent;
                         headers.ContentRange = $"bytes {offset}-{offset + count - 1}/{body.Length}";
                         break;
-                    case RangeResult.Unsatisfiable:
+                    case HttpConditionals.RangeResult.Unsatisfiable:
                         response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
                         headers.ContentRange = $"bytes */{body.Length}";
                         headers.ContentType = default;
@@ -953,7 +810,9 @@ internal sealed partial class CacheProxy
 
         if (memory is not null)
         {
-            await response.Body.WriteAsync(memory.AsMemory((int)offset, (int)count), context.RequestAborted).ConfigureAwait(false);
+            // Copy into the response pipe without flushing: Kestrel flushes once when the request completes, so a hit
+            // costs one send instead of a flush per write.
+            response.BodyWriter.Write(memory.AsSpan((int)offset, (int)count));
         }
         else
         {
@@ -985,141 +844,8 @@ internal sealed partial class CacheProxy
         return new Served(response.StatusCode, count, bytesFromOrigin, hit, cacheStatus);
     }
 
-    /// <summary>RFC 9110 §13.2.2: If-None-Match takes precedence over If-Modified-Since; both only for GET and HEAD.</summary>
-    private static bool IsNotModified(HttpRequest request, CachedResponse entry)
-    {
-        var headers = request.Headers;
-        if (headers.IfNoneMatch.Count > 0)
-        {
-            if (entry.ETag is null)
-            {
-                return false;
-            }
-
-            foreach (var value in headers.IfNoneMatch)
-            {
-                foreach (var tag in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
-                {
-                    // §13.1.2 uses the weak comparison.
-                    if (tag == "*" || WeakEquals(tag, entry.ETag))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        if (headers.IfModifiedSince.Count > 0 && entry.LastModified is { } lm &&
-            HttpDate.Parse(headers.IfModifiedSince.ToString()) is { } since)
-        {
-            return lm <= since;
-        }
-
-        return false;
-    }
-
-    private static bool WeakEquals(string a, string b) =>
-        string.Equals(StripWeak(a), StripWeak(b), StringComparison.Ordinal);
-
-    private static string StripWeak(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
-
-    /// <summary>RFC 9110 §13.1.5: If-Range must match the stored validator strongly, else the whole object is sent.</summary>
-    private static bool RangeApplies(HttpRequest request, CachedResponse entry)
-    {
-        var ifRange = request.Headers.IfRange;
-        if (ifRange.Count == 0)
-        {
-            return true;
-        }
-
-        var value = ifRange.ToString().Trim();
-        if (value.StartsWith('"'))
-        {
-            return entry.ETag is { } etag && !etag.StartsWith("W/", StringComparison.Ordinal) && etag == value;
-        }
-
-        return entry.LastModified is { } lm && HttpDate.Parse(value) is { } date && lm == date;
-    }
-
-    internal enum RangeResult
-    {
-        Ignore,
-        Satisfiable,
-        Unsatisfiable,
-    }
-
-    /// <summary>RFC 9110 §14.1.2: one byte range (first-last, first-, -suffix); several ranges are answered whole.</summary>
-    internal static RangeResult ParseSingleRange(string header, long length, out long offset, out long count)
-    {
-        offset = 0;
-        count = length;
-        var value = header.Trim();
-        if (!value.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
-        {
-            return RangeResult.Ignore;
-        }
-
-        var spec = value[6..].Trim();
-        if (spec.Contains(',', StringComparison.Ordinal))
-        {
-            return RangeResult.Ignore;
-        }
-
-        var dash = spec.IndexOf('-', StringComparison.Ordinal);
-        if (dash < 0)
-        {
-            return RangeResult.Ignore;
-        }
-
-        var first = spec[..dash].Trim();
-        var last = spec[(dash + 1)..].Trim();
-        if (first.Length == 0)
-        {
-            if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var suffix))
-            {
-                return RangeResult.Ignore;
-            }
-
-            if (suffix == 0 || length == 0)
-            {
-                return RangeResult.Unsatisfiable;
-            }
-
-            count = Math.Min(suffix, length);
-            offset = length - count;
-            return RangeResult.Satisfiable;
-        }
-
-        if (!long.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var start))
-        {
-            return RangeResult.Ignore;
-        }
-
-        long end;
-        if (last.Length == 0)
-        {
-            end = length - 1;
-        }
-        else if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out end) || end < start)
-        {
-            return RangeResult.Ignore;
-        }
-
-        if (start >= length)
-        {
-            return RangeResult.Unsatisfiable;
-        }
-
-        end = Math.Min(end, length - 1);
-        offset = start;
-        count = end - start + 1;
-        return RangeResult.Satisfiable;
-    }
-
     /// <summary>Forwards unsafe and other methods, then invalidates the stored responses they affect (RFC 9111 §4.4).</summary>
-    private async Task<Served> HandleUnsafeAsync(HttpContext context, HostRoute route, string path)
+    private async ValueTask<Served> HandleUnsafeAsync(HttpContext context, HostRoute route, string path)
     {
         var request = context.Request;
         var fetch = new FetchRequest
@@ -1132,7 +858,7 @@ internal sealed partial class CacheProxy
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
             Client = context,
         };
-        var message = BuildOriginRequest(fetch, new HttpMethod(request.Method), conditionalFromStale: false);
+        var message = OriginMessages.BuildRequest(fetch, new HttpMethod(request.Method), conditionalFromStale: false);
         if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
             var content = new StreamContent(request.Body);
@@ -1165,7 +891,7 @@ internal sealed partial class CacheProxy
                 InvalidateLocation(route, response.Content.Headers.ContentLocation);
             }
 
-            var headers = CollectHeaders(response, origin.ResponseTime, out _, out _, out _);
+            var headers = OriginMessages.CollectHeaders(response, origin.ResponseTime, out _, out _, out _);
             var result = await StreamAsync(fetch, response, status, headers, new ResponseTiming(origin.RequestTime, origin.ResponseTime, null, null),
                 [], string.Empty, "method", context.RequestAborted, CacheStatusValues.Method).ConfigureAwait(false);
             return result.Served;

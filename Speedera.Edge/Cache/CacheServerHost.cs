@@ -48,7 +48,11 @@ public sealed class CacheServerHost : IAsyncDisposable
         _origins = new OriginClient(options);
         _accessLog = options.AccessLogPath is { } path ? new AccessLog(path, options.AccessLogMaxBytes, options.AccessLogMaxFiles, _logger) : null;
         _routing = new CacheRoutingSource(configuration, options.HeuristicFreshnessCap,
-            r => Log.ConfigurationApplied(_logger, r.Configuration?.Version ?? 0, r.Count));
+            r =>
+            {
+                Log.ConfigurationApplied(_logger, r.Configuration?.Version ?? 0, r.Count);
+                _origins.Retain(r.Routes.Select(route => route.OriginKey).ToHashSet(StringComparer.Ordinal), TimeSpan.FromMinutes(10));
+            });
         _proxy = new CacheProxy(options, Store, _origins, _routing, Usage, _accessLog, _logger);
         _configurationLoaded = () => configuration() is not null;
     }

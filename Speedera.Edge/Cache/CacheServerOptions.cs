@@ -55,6 +55,12 @@ public sealed class CacheServerOptions
 
     public TimeSpan HeuristicFreshnessCap { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How long past freshness a stored response may still be served when the origin cannot be reached (connect failure or
+    /// timeout; not for 5xx answers), unless the response forbids stale use (RFC 9111 §4.2.4). Zero turns it off.
+    /// </summary>
+    public TimeSpan StaleIfOriginUnreachable { get; set; } = TimeSpan.FromMinutes(10);
+
     public OriginResolver? OriginResolver { get; set; }
 
     /// <summary>Combined-format access log; null disables it.</summary>

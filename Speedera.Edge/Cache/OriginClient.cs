@@ -72,6 +72,21 @@ internal sealed class OriginClient : IDisposable
         return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
     }
 
+    /// <summary>
+    /// Drops pools of origins no longer in the configuration. They are disposed after a grace period, so requests still
+    /// running on the previous configuration finish on their connections.
+    /// </summary>
+    public void Retain(IReadOnlySet<string> originKeys, TimeSpan grace)
+    {
+        foreach (var (key, origin) in _origins)
+        {
+            if (!originKeys.Contains(key) && _origins.TryRemove(new KeyValuePair<string, Origin>(key, origin)))
+            {
+                _ = Task.Delay(grace).ContinueWith(_ => origin.Dispose(), TaskScheduler.Default);
+            }
+        }
+    }
+
     public void Dispose()
     {
         foreach (var origin in _origins.Values)

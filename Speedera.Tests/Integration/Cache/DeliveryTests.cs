@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using System.Net;
 using Speedera.Edge.Cache;
 
@@ -71,6 +72,32 @@ public class DeliveryTests
 
         Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task Request_in_flight_finishes_on_the_configuration_it_started_with()
+    {
+        await using var t = await CacheTestHost.StartAsync();
+        var started = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        t.Origin.Map("/slow", async context =>
+        {
+            started.TrySetResult();
+            await release.Task;
+            await context.Response.WriteAsync("old config");
+        });
+
+        var inFlight = t.GetAsync("/slow");
+        await started.Task;
+        var withoutHost = TestNetwork.Config(t.Origin.Port, version: 2) with { Hostnames = [] };
+        t.Config.Update(withoutHost);
+        using var after = await t.GetAsync("/slow");
+        release.SetResult();
+        using var finished = await inFlight;
+
+        Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, finished.StatusCode);
+        Assert.Equal("old config", await finished.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -166,7 +166,7 @@ public class FreshnessTests
     [Fact]
     public async Task Stale_if_error_serves_the_stored_response_when_the_origin_is_down()
     {
-        await using var t = await CacheTestHost.StartAsync();
+        await using var t = await CacheTestHost.StartAsync(o => o.StaleIfOriginUnreachable = TimeSpan.Zero);
         t.Origin.MapStatic("/sie", "still here", ("Cache-Control", "max-age=1, stale-if-error=600"));
         t.Origin.MapStatic("/plain", "gone", ("Cache-Control", "max-age=1"));
         (await t.GetAsync("/sie")).Dispose();
@@ -182,6 +182,28 @@ public class FreshnessTests
         Assert.Contains("stale-if-error", stale.CacheStatus(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadGateway, error.StatusCode);
         Assert.Contains("could not reach origin", await error.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unreachable_origin_gets_stale_content_within_the_configured_allowance_unless_forbidden()
+    {
+        await using var t = await CacheTestHost.StartAsync(o => o.StaleIfOriginUnreachable = TimeSpan.FromMinutes(10));
+        t.Origin.MapStatic("/plain", "kept", ("Cache-Control", "max-age=1"));
+        t.Origin.MapStatic("/mr", "strict", ("Cache-Control", "max-age=1, must-revalidate"));
+        (await t.GetAsync("/plain")).Dispose();
+        (await t.GetAsync("/mr")).Dispose();
+        await t.Origin.StopAsync();
+        t.Clock.Advance(TimeSpan.FromSeconds(10));
+
+        using var stale = await t.GetAsync("/plain");
+        using var strict = await t.GetAsync("/mr");
+        t.Clock.Advance(TimeSpan.FromMinutes(20));
+        using var tooOld = await t.GetAsync("/plain");
+
+        Assert.Equal("kept", await stale.Content.ReadAsStringAsync());
+        Assert.Contains("stale-if-error-connect", stale.CacheStatus(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadGateway, strict.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, tooOld.StatusCode);
     }
 
     [Fact]

@@ -52,6 +52,22 @@ public class CacheKeyTests
     }
 }
 
+public class VaryNormalisationTests
+{
+    [Fact]
+    public void Accept_Language_order_and_case_do_not_split_variants()
+    {
+        IReadOnlyList<string> names = ["accept-language"];
+
+        var a = CacheKey.SecondaryKey(names, _ => "en-US, fr;q=0.5");
+        var b = CacheKey.SecondaryKey(names, _ => "fr;q=0.5,EN-us");
+        var c = CacheKey.SecondaryKey(names, _ => "de");
+
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+}
+
 public class PurgeOrderTests
 {
     [Theory]
@@ -92,7 +108,7 @@ public class RangeParsingTests
     [InlineData("bytes=50-1000", 100, 50, 50)]
     public void Single_ranges_are_satisfiable_RFC9110_14_1_2(string header, long length, long offset, long count)
     {
-        Assert.Equal(CacheProxy.RangeResult.Satisfiable, CacheProxy.ParseSingleRange(header, length, out var o, out var c));
+        Assert.Equal(HttpConditionals.RangeResult.Satisfiable, HttpConditionals.ParseSingleRange(header, length, out var o, out var c));
         Assert.Equal((offset, count), (o, c));
     }
 
@@ -104,6 +120,6 @@ public class RangeParsingTests
     [InlineData("bytes=5-1", "Ignore")]
     public void Unsatisfiable_and_unsupported_ranges_RFC9110_14_2(string header, string expected)
     {
-        Assert.Equal(expected, CacheProxy.ParseSingleRange(header, 100, out _, out _).ToString());
+        Assert.Equal(expected, HttpConditionals.ParseSingleRange(header, 100, out _, out _).ToString());
     }
 }

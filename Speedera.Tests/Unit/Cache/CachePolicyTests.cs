@@ -248,6 +248,8 @@ public class AgeAndDecisionTests
         Assert.True(CachePolicy.CanServeStaleOnError(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(100), default, CacheControlDirectives.Parse("stale-if-error=60")));
         Assert.False(CachePolicy.CanServeStaleOnError(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(100), default, default));
         Assert.False(CachePolicy.CanServeStaleOnError(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(100), CacheControlDirectives.Parse("must-revalidate, stale-if-error=60"), default));
+        Assert.True(CachePolicy.CanServeStaleOnError(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(100), default, default, disconnectedAllowance: TimeSpan.FromMinutes(1)));
+        Assert.False(CachePolicy.CanServeStaleOnError(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(100), CacheControlDirectives.Parse("no-cache"), default, disconnectedAllowance: TimeSpan.FromMinutes(1)));
     }
 
     [Theory]

@@ -34,6 +34,7 @@ public static class Program
         var hosts = new List<string>();
         string? disk = null;
         long memoryMb = 512;
+        var inline = true;
         for (var i = 0; i < args.Length - 1; i += 2)
         {
             switch (args[i])
@@ -43,6 +44,7 @@ public static class Program
                 case "--admin": admin = IPEndPoint.Parse(args[i + 1]); break;
                 case "--host": hosts.Add(args[i + 1]); break;
                 case "--disk": disk = args[i + 1]; break;
+                case "--inline": inline = bool.Parse(args[i + 1]); break;
                 case "--memory-mb": memoryMb = long.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
@@ -66,6 +68,7 @@ public static class Program
             MemoryCapacityBytes = memoryMb * 1024 * 1024,
             DiskPath = disk,
             OriginResponseTimeout = TimeSpan.FromSeconds(10),
+            InlineScheduling = inline,
         };
         await using var host = new CacheServerHost(options, () => configuration);
         await host.StartAsync();
