@@ -54,7 +54,7 @@ public static class NetworkConfigurationValidator
         private readonly HashSet<string> _pops = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Server> _servers = new(StringComparer.Ordinal);
         private readonly Dictionary<string, EdgeNode> _nodes = new(StringComparer.Ordinal);
-        private readonly List<string> _zones = [];
+        private readonly HashSet<string> _zones = new(StringComparer.Ordinal);
 
         private void Add(string path, string message) => Errors.Add(new ConfigurationError(path, message));
 
@@ -242,6 +242,7 @@ public static class NetworkConfigurationValidator
 
         private void ValidateZones()
         {
+            var allZones = new HashSet<string>(c.Zones.Select(z => z.Name), StringComparer.Ordinal);
             for (var i = 0; i < c.Zones.Count; i++)
             {
                 var zone = c.Zones[i];
@@ -252,19 +253,22 @@ public static class NetworkConfigurationValidator
                     continue;
                 }
 
-                foreach (var other in _zones)
+                if (!_zones.Add(zone.Name))
                 {
-                    if (other == zone.Name)
+                    Add(path + ".name", $"Duplicate zone '{zone.Name}'.");
+                    continue;
+                }
+
+                // Walk up the labels: any served ancestor means the two zones overlap.
+                for (var dot = zone.Name.IndexOf('.', StringComparison.Ordinal); dot >= 0; dot = zone.Name.IndexOf('.', dot + 1))
+                {
+                    var ancestor = zone.Name[(dot + 1)..];
+                    if (allZones.Contains(ancestor))
                     {
-                        Add(path + ".name", $"Duplicate zone '{zone.Name}'.");
-                    }
-                    else if (IsWithin(zone.Name, other) || IsWithin(other, zone.Name))
-                    {
-                        Add(path + ".name", $"Zone '{zone.Name}' overlaps zone '{other}'.");
+                        Add(path + ".name", $"Zone '{zone.Name}' overlaps zone '{ancestor}'.");
                     }
                 }
 
-                _zones.Add(zone.Name);
                 ValidateSoa(zone, path + ".soa");
 
                 if (zone.NameServers.Count == 0)
