@@ -32,6 +32,9 @@ public sealed class HostnameEntity
 
     public HostnameKind Kind { get; set; }
 
+    /// <summary>For a customer's own name: the name in our zone it is CNAMEd to.</summary>
+    public string? Alias { get; set; }
+
     public HostnameServices Services { get; set; }
 
     public VerificationState Verification { get; set; }

@@ -10,6 +10,8 @@ internal sealed class HostnameEntityConfiguration : IEntityTypeConfiguration<Hos
         b.ToTable("Hostnames");
         b.Property(h => h.Name).HasMaxLength(253);
         b.HasIndex(h => h.Name).IsUnique();
+        b.Property(h => h.Alias).HasMaxLength(253);
+        b.HasIndex(h => h.Alias).IsUnique();
         b.HasIndex(h => h.OrganizationId);
         b.Property(h => h.VerificationError).HasMaxLength(1000);
         b.Property(h => h.TestPath).HasMaxLength(500);

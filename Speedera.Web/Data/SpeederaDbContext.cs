@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -26,6 +27,9 @@ public partial class SpeederaDbContext(DbContextOptions<SpeederaDbContext> optio
     public DbSet<HostnameEntity> Hostnames => Set<HostnameEntity>();
 
     public DbSet<HostnameAddress> HostnameAddresses => Set<HostnameAddress>();
+
+    /// <summary>The Identity schema version the migrations were written for (set in the Identity options).</summary>
+    public static readonly Version IdentitySchema = IdentitySchemaVersions.Version3;
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

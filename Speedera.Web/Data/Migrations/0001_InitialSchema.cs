@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
@@ -144,7 +145,7 @@ public sealed class InitialSchema : Migration
             {
                 CredentialId = table.Column<byte[]>(maxLength: 1024, nullable: false),
                 UserId = table.Column<string>(nullable: false),
-                Data = table.Column<string>(nullable: false)
+                Data = table.Column<string>(type: migrationBuilder.IsNpgsql() ? "jsonb" : null, nullable: false)
             },
             constraints: table =>
             {

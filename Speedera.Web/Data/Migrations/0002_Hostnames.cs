@@ -20,6 +20,7 @@ public sealed class Hostnames : Migration
                 OrganizationId = table.Column<Guid>(nullable: false),
                 Name = table.Column<string>(maxLength: 253, nullable: false),
                 Kind = table.Column<string>(maxLength: 16, nullable: false),
+                Alias = table.Column<string>(maxLength: 253, nullable: true),
                 Services = table.Column<string>(maxLength: 32, nullable: false),
                 Verification = table.Column<string>(maxLength: 16, nullable: false),
                 VerificationError = table.Column<string>(maxLength: 1000, nullable: true),
@@ -60,6 +61,12 @@ public sealed class Hostnames : Migration
             name: "IX_Hostnames_Name",
             table: "Hostnames",
             column: "Name",
+            unique: true);
+
+        migrationBuilder.CreateIndex(
+            name: "IX_Hostnames_Alias",
+            table: "Hostnames",
+            column: "Alias",
             unique: true);
 
         migrationBuilder.CreateIndex(

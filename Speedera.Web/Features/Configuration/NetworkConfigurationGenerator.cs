@@ -74,24 +74,40 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
             zones.Add(NewZone(h.Name, serviceZone, serial, [.. nameServers.Select(ns => ns with { Addresses = [] })]));
         }
 
-        var configHostnames = hostnames.Select(h => new Hostname
+        var configHostnames = new List<Hostname>();
+        foreach (var h in hostnames.Where(IsPublishable))
         {
-            Name = h.Name,
-            Zone = h.Kind == HostnameKind.CustomerOwned ? h.Name : serviceZone,
-            Services = h.Services,
-            Ttl = TimeSpan.FromSeconds(h.TtlSeconds),
-            UseLatency = h.UseLatency,
-            Candidates = h.Services.HasFlag(HostnameServices.Cdn)
-                ? edgeCandidates
-                : [.. h.Addresses.Select(a => new Candidate(CustomerServerId(a.Address), h.Name, a.Weight, a.HiddenFailover))],
-            Persistence = h.PersistenceEnabled
-                ? new PersistenceSettings(true, h.PersistenceAccessTimeout, h.PersistenceRefreshTimeout)
-                : PersistenceSettings.Off,
-            StaticMappings = [],
-            Cache = h.Services.HasFlag(HostnameServices.Cdn)
-                ? new CacheSettings(h.Origin ?? "", h.OriginScheme, h.OriginPort, h.OriginHostHeader, h.CacheDefaultTtl, h.HonorOriginHeaders, [])
-                : null,
-        }).ToList();
+            var hostname = new Hostname
+            {
+                Name = h.Name,
+                Zone = h.Kind == HostnameKind.CustomerOwned ? h.Name : serviceZone,
+                Services = h.Services,
+                Ttl = TimeSpan.FromSeconds(h.TtlSeconds),
+                UseLatency = h.UseLatency,
+                Candidates = h.Services.HasFlag(HostnameServices.Cdn)
+                    ? edgeCandidates
+                    : [.. h.Addresses.Select(a => new Candidate(CustomerServerId(a.Address), h.Name, a.Weight, a.HiddenFailover))],
+                Persistence = h.PersistenceEnabled
+                    ? new PersistenceSettings(true, h.PersistenceAccessTimeout, h.PersistenceRefreshTimeout)
+                    : PersistenceSettings.Off,
+                StaticMappings = [],
+                Cache = h.Services.HasFlag(HostnameServices.Cdn)
+                    ? new CacheSettings(h.Origin ?? "", h.OriginScheme, h.OriginPort, h.OriginHostHeader, h.CacheDefaultTtl, h.HonorOriginHeaders, [])
+                    : null,
+            };
+            configHostnames.Add(hostname);
+
+            // A customer's own name is either delegated to us (its own zone above) or CNAMEd to its alias in ours.
+            if (h.Kind == HostnameKind.CustomerOwned && h.Alias is { } alias)
+            {
+                configHostnames.Add(hostname with
+                {
+                    Name = alias,
+                    Zone = serviceZone,
+                    Cache = hostname.Cache is { } cache ? cache with { Aliases = [h.Name] } : null,
+                });
+            }
+        }
 
         return new NetworkConfiguration
         {
@@ -109,6 +125,15 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
             },
         };
     }
+
+    /// <summary>
+    /// A hostname goes into the network once it has something to hand out: a GTM hostname needs a
+    /// visible address, a CDN hostname an origin. Until then the portal shows it as not yet serving.
+    /// </summary>
+    internal static bool IsPublishable(HostnameEntity h) =>
+        h.Services.HasFlag(HostnameServices.Cdn)
+            ? !string.IsNullOrEmpty(h.Origin)
+            : h.Addresses.Any(a => !a.HiddenFailover);
 
     private static Dictionary<string, IReadOnlyList<string>> ProbeNodes(List<Speedera.Web.Features.Edge.EdgeNodeEntity> nodes) =>
         nodes.Where(n => n.Roles.HasFlag(NodeRoles.Probe))

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+
+namespace Speedera.Core.Gtm;
+
+/// <summary>How many times a hostname was answered with an address (of a POP) in one UTC minute.</summary>
+public sealed record DecisionCountRow(DateTimeOffset Minute, string Hostname, string Address, string PopId, long Count);
+
+/// <summary>
+/// Counts decisions per minute for the GTM graphs. Counting an already-seen (minute, candidate) does not
+/// allocate. <see cref="Drain"/> hands out only minutes that ended at least <see cref="Grace"/> ago, so
+/// an increment racing the minute boundary is never lost; each row is handed out once.
+/// </summary>
+public sealed class DecisionCounter(TimeProvider timeProvider)
+{
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<(long Minute, CandidatePlan Candidate), StrongCounter> _counts = new();
+
+    public void Count(CandidatePlan candidate, DateTimeOffset now)
+    {
+        long minute = now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMinute);
+        var key = (minute, candidate);
+        if (!_counts.TryGetValue(key, out var counter))
+        {
+            counter = _counts.GetOrAdd(key, static _ => new StrongCounter());
+        }
+
+        Interlocked.Increment(ref counter.Value);
+    }
+
+    /// <summary>Removes and returns completed minutes; <paramref name="includeCurrent"/> flushes everything (shutdown).</summary>
+    public IReadOnlyList<DecisionCountRow> Drain(bool includeCurrent = false)
+    {
+        long cutoff = includeCurrent ? long.MaxValue : (timeProvider.GetUtcNow() - Grace).UtcTicks;
+        var rows = new Dictionary<(long, string, string, string), long>();
+        foreach (var (key, _) in _counts)
+        {
+            if (key.Minute + TimeSpan.TicksPerMinute > cutoff)
+            {
+                continue;
+            }
+
+            if (_counts.TryRemove(key, out var counter))
+            {
+                // Several config versions may hold equal candidates: merge them by their names.
+                var rowKey = (key.Minute, key.Candidate.Hostname, key.Candidate.Address, key.Candidate.PopId);
+                rows[rowKey] = rows.GetValueOrDefault(rowKey) + Interlocked.Read(ref counter.Value);
+            }
+        }
+
+        return [.. rows
+            .Select(r => new DecisionCountRow(new DateTimeOffset(r.Key.Item1, TimeSpan.Zero), r.Key.Item2, r.Key.Item3, r.Key.Item4, r.Value))
+            .OrderBy(r => r.Minute).ThenBy(r => r.Hostname, StringComparer.Ordinal).ThenBy(r => r.Address, StringComparer.Ordinal)];
+    }
+
+    private sealed class StrongCounter
+    {
+        public long Value;
+    }
+}

@@ -1,0 +1,46 @@
+using Speedera.Core.Dns;
+using Speedera.Core.Gtm;
+
+namespace Speedera.Edge.Dns;
+
+/// <summary>
+/// One request in, one response out: parse, resolve (GTM engine), respond into the caller's buffer.
+/// Shared by the UDP and TCP listeners, the fuzz tests and the micro-benchmark. Allocation-free once
+/// the configuration is compiled and the client's group has been seen.
+/// </summary>
+public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, GtmEngine engine, DecisionCounter counter, DnsServerStats stats, int maxUdpPayloadBytes)
+{
+    public DnsServerStats Stats => stats;
+
+    /// <summary>Returns the response length, or 0 when the request is dropped.</summary>
+    public int Process(ReadOnlySpan<byte> request, Span<byte> response, ClientAddress remote, bool tcp, out DnsOutcome outcome)
+    {
+        stats.CountQuery();
+        Span<byte> name = stackalloc byte[DnsLimits.MaxNameLength + 1];
+        var status = DnsQueryParser.Parse(request, name, out var query);
+        if (status == DnsParseStatus.Drop)
+        {
+            stats.CountDropped();
+            outcome = default;
+            return 0;
+        }
+
+        if (status == DnsParseStatus.FormErr)
+        {
+            outcome = new(DnsResponseCode.FormErr, false, null);
+            stats.CountResponse(outcome);
+            return DnsResponder.WriteFormErr(request, response);
+        }
+
+        // RFC 6891 §6.2.5: without EDNS a UDP response fits in 512 octets; with it, in the advertised size.
+        int limit = tcp
+            ? Math.Min(response.Length, DnsLimits.MaxTcpMessage)
+            : Math.Min(response.Length, query.HasEdns ? Math.Clamp((int)query.UdpPayloadSize, DnsLimits.ClassicUdpPayload, maxUdpPayloadBytes) : DnsLimits.ClassicUdpPayload);
+        var client = query.HasEcs
+            ? new GtmClient(remote, true, new ClientAddress(query.EcsFamily == 2, query.EcsAddress), query.EcsSourcePrefix)
+            : GtmClient.FromResolver(remote);
+        int length = DnsResponder.Write(in query, name, status, configuration.Current, engine, counter, in client, response[..limit], out outcome);
+        stats.CountResponse(outcome);
+        return length;
+    }
+}

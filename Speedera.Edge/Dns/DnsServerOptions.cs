@@ -1,0 +1,45 @@
+using System.Net;
+
+namespace Speedera.Edge.Dns;
+
+/// <summary>Settings of the dns role. Units are in the types (TimeSpan) or the names.</summary>
+public sealed record DnsServerOptions
+{
+    /// <summary>Where UDP and TCP listen; port 0 picks a free port (see <see cref="DnsServerHost.BoundEndPoint"/>).</summary>
+    public IPEndPoint Endpoint { get; init; } = new(IPAddress.Loopback, 8053);
+
+    /// <summary>Concurrent UDP receive loops; 0 means one per processor (at least two).</summary>
+    public int UdpReceiveLoops { get; init; }
+
+    /// <summary>The largest UDP response we send, whatever the client advertises (DNS Flag Day 2020).</summary>
+    public int MaxUdpPayloadBytes { get; init; } = 1232;
+
+    /// <summary>RFC 7766 §6.2.3: close idle TCP connections.</summary>
+    public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public int MaxTcpConnections { get; init; } = 1000;
+
+    /// <summary>UDP responses per second per client /24 (IPv6 /56); 0 turns response rate limiting off.</summary>
+    public int RateLimitResponsesPerSecond { get; init; } = 200;
+
+    /// <summary>Every Nth response over the limit is sent truncated instead of dropped, so real clients retry over TCP.</summary>
+    public int RateLimitSlip { get; init; } = 2;
+
+    public void Validate()
+    {
+        if (MaxUdpPayloadBytes is < 512 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxUdpPayloadBytes), MaxUdpPayloadBytes, "must be between 512 and 65535 bytes");
+        }
+
+        if (TcpIdleTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TcpIdleTimeout), TcpIdleTimeout, "must be positive");
+        }
+
+        if (MaxTcpConnections < 1 || RateLimitResponsesPerSecond < 0 || RateLimitSlip < 0 || UdpReceiveLoops < 0)
+        {
+            throw new ArgumentException("MaxTcpConnections must be positive; rate limit, slip and loop counts must not be negative.");
+        }
+    }
+}

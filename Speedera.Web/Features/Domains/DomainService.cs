@@ -1,0 +1,433 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Speedera.Core.Configuration;
+using Speedera.Web.Data;
+using Speedera.Web.Features.Configuration;
+using Speedera.Web.Hosting;
+
+namespace Speedera.Web.Features.Domains;
+
+/// <summary>
+/// Every change a customer makes to their hostnames, for the pages and the REST API alike. Each
+/// call is scoped to one organization: another organization's hostname is simply not found.
+/// A change is saved and published in one transaction: if the network it produces is invalid,
+/// nothing is kept.
+/// </summary>
+public sealed class DomainService(
+    SpeederaDbContext db,
+    ConfigurationPublisher publisher,
+    IDnsVerifier verifier,
+    IOptions<SpeederaOptions> options,
+    TimeProvider time)
+{
+    public const int MaxAddresses = 32;
+
+    private string ServiceZone => options.Value.ServiceZone;
+
+    public Task<List<HostnameEntity>> ListAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
+        db.Hostnames.AsNoTracking().Include(h => h.Addresses)
+            .Where(h => h.OrganizationId == organizationId)
+            .OrderBy(h => h.Name)
+            .ToListAsync(cancellationToken);
+
+    public Task<HostnameEntity?> FindAsync(Guid organizationId, Guid id, CancellationToken cancellationToken = default) =>
+        db.Hostnames.AsNoTracking().Include(h => h.Addresses)
+            .SingleOrDefaultAsync(h => h.Id == id && h.OrganizationId == organizationId, cancellationToken);
+
+    public async Task<DomainResult> AddAsync(Guid organizationId, AddDomainInput input, string author, CancellationToken cancellationToken = default)
+    {
+        var raw = input.Name?.Trim() ?? "";
+        if (input.Kind == HostnameKind.ServiceZone && raw.Length > 0 && !raw.Contains('.', StringComparison.Ordinal))
+        {
+            raw = $"{raw}.{ServiceZone}";
+        }
+
+        if (!HostnameRules.TryNormalize(raw, out var name, out var error))
+        {
+            return DomainResult.Invalid(nameof(AddDomainInput.Name), error!);
+        }
+
+        if (input.Kind == HostnameKind.ServiceZone && HostnameRules.ServiceZoneProblem(name, ServiceZone) is { } zoneProblem)
+        {
+            return DomainResult.Invalid(nameof(AddDomainInput.Name), zoneProblem);
+        }
+
+        if (input.Kind == HostnameKind.CustomerOwned && (name == ServiceZone || HostnameRules.IsUnder(name, ServiceZone)))
+        {
+            return DomainResult.Invalid(nameof(AddDomainInput.Name), $"Names under {ServiceZone} are ours to hand out: choose \"A name under {ServiceZone}\" instead.");
+        }
+
+        if (!input.Cdn && !input.Gtm)
+        {
+            return DomainResult.Invalid(nameof(AddDomainInput.Gtm), "Choose CDN, traffic management (GTM), or both.");
+        }
+
+        string? origin = null;
+        if (input.Cdn)
+        {
+            if (!TryOrigin(input.Origin, out origin, out var originError))
+            {
+                return DomainResult.Invalid(nameof(AddDomainInput.Origin), originError!);
+            }
+        }
+
+        if (await db.Hostnames.AnyAsync(h => h.Name == name || h.Alias == name, cancellationToken))
+        {
+            return DomainResult.Invalid(nameof(AddDomainInput.Name), $"{name} is already registered.");
+        }
+
+        var alias = input.Kind == HostnameKind.CustomerOwned ? HostnameRules.AliasFor(name, ServiceZone) : null;
+        if (alias is not null && await db.Hostnames.AnyAsync(h => h.Name == alias || h.Alias == alias, cancellationToken))
+        {
+            alias = HostnameRules.AliasFor(name + "#" + Guid.NewGuid().ToString("N"), ServiceZone);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var hostname = new HostnameEntity
+        {
+            Id = Guid.NewGuid(),
+            OrganizationId = organizationId,
+            Name = name,
+            Kind = input.Kind,
+            Alias = alias,
+            Services = (input.Cdn ? HostnameServices.Cdn : HostnameServices.None) | (input.Gtm ? HostnameServices.Gtm : HostnameServices.None),
+            Verification = input.Kind == HostnameKind.ServiceZone ? VerificationState.Active : VerificationState.Pending,
+            VerifiedAt = input.Kind == HostnameKind.ServiceZone ? now : null,
+            Origin = origin,
+            OriginHostHeader = input.Cdn ? origin : null,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Hostnames.Add(hostname);
+        return await SaveAndPublishAsync(author, hostname.Id, cancellationToken);
+    }
+
+    public async Task<DomainResult> DeleteAsync(Guid organizationId, Guid id, string author, CancellationToken cancellationToken = default)
+    {
+        var hostname = await db.Hostnames.SingleOrDefaultAsync(h => h.Id == id && h.OrganizationId == organizationId, cancellationToken);
+        if (hostname is null)
+        {
+            return DomainResult.Missing;
+        }
+
+        db.Hostnames.Remove(hostname);
+        return await SaveAndPublishAsync(author, null, cancellationToken);
+    }
+
+    /// <summary>Checks the customer's DNS records now with a real lookup and records the outcome.</summary>
+    public async Task<DomainResult> VerifyAsync(Guid organizationId, Guid id, string author, CancellationToken cancellationToken = default)
+    {
+        var hostname = await db.Hostnames.SingleOrDefaultAsync(h => h.Id == id && h.OrganizationId == organizationId, cancellationToken);
+        if (hostname is null)
+        {
+            return DomainResult.Missing;
+        }
+
+        return await VerifyEntityAsync(hostname, author, cancellationToken);
+    }
+
+    internal async Task<DomainResult> VerifyEntityAsync(HostnameEntity hostname, string author, CancellationToken cancellationToken)
+    {
+        if (hostname.Kind == HostnameKind.ServiceZone)
+        {
+            return DomainResult.Ok(null, hostname.Id);
+        }
+
+        var outcome = await verifier.VerifyAsync(hostname.Name, hostname.Alias!, NameServers(), cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        var before = hostname.Verification;
+        hostname.Verification = outcome.Verified ? VerificationState.Active : (before == VerificationState.Pending && outcome.Transient ? VerificationState.Pending : VerificationState.Failed);
+        hostname.VerificationError = outcome.Verified ? null : outcome.Reason;
+        hostname.VerifiedAt = now;
+        hostname.UpdatedAt = now;
+        return before == VerificationState.Active == outcome.Verified
+            ? await SaveOnlyAsync(hostname.Id, cancellationToken)
+            : await SaveAndPublishAsync(author, hostname.Id, cancellationToken);
+    }
+
+    public async Task<DomainResult> UpdateGtmAsync(Guid organizationId, Guid id, GtmSettingsInput input, string author, CancellationToken cancellationToken = default)
+    {
+        var hostname = await db.Hostnames.Include(h => h.Addresses).SingleOrDefaultAsync(h => h.Id == id && h.OrganizationId == organizationId, cancellationToken);
+        if (hostname is null)
+        {
+            return DomainResult.Missing;
+        }
+
+        var pops = await db.Pops.Select(p => p.Id).ToListAsync(cancellationToken);
+        var edgeAddresses = await db.Servers.Select(s => s.Address).ToListAsync(cancellationToken);
+        var errors = ValidateGtm(input, pops, edgeAddresses);
+        if (errors.Count > 0)
+        {
+            return DomainResult.Invalid(errors);
+        }
+
+        db.HostnameAddresses.RemoveRange(hostname.Addresses);
+        foreach (var a in input.Addresses)
+        {
+            db.HostnameAddresses.Add(new HostnameAddress
+            {
+                Id = Guid.NewGuid(),
+                HostnameId = hostname.Id,
+                Address = IPAddress.Parse(a.Address.Trim()).ToString(),
+                Description = string.IsNullOrWhiteSpace(a.Description) ? null : a.Description.Trim(),
+                PopId = a.PopId,
+                Weight = a.Weight,
+                HiddenFailover = a.HiddenFailover,
+            });
+        }
+
+        hostname.TestType = input.TestType;
+        hostname.TestPort = input.TestPort;
+        hostname.TestPath = input.TestType is ServiceType.Http or ServiceType.Https ? input.TestPath!.Trim() : null;
+        hostname.TestExpectedStatus = input.TestExpectedStatus;
+        hostname.TestExpectedContent = string.IsNullOrEmpty(input.TestExpectedContent) ? null : input.TestExpectedContent;
+        hostname.TestInterval = TimeSpan.FromSeconds(input.TestIntervalSeconds);
+        hostname.TestTimeout = TimeSpan.FromSeconds(input.TestTimeoutSeconds);
+        hostname.TtlSeconds = input.TtlSeconds;
+        hostname.UseLatency = input.UseLatency;
+        hostname.PersistenceEnabled = input.PersistenceEnabled;
+        hostname.PersistenceAccessTimeout = TimeSpan.FromSeconds(input.PersistenceAccessTimeoutSeconds);
+        hostname.PersistenceRefreshTimeout = TimeSpan.FromSeconds(input.PersistenceRefreshTimeoutSeconds);
+        hostname.Services |= HostnameServices.Gtm;
+        hostname.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        return await SaveAndPublishAsync(author, hostname.Id, cancellationToken);
+    }
+
+    public async Task<DomainResult> UpdateCdnAsync(Guid organizationId, Guid id, CdnSettingsInput input, string author, CancellationToken cancellationToken = default)
+    {
+        var hostname = await db.Hostnames.SingleOrDefaultAsync(h => h.Id == id && h.OrganizationId == organizationId, cancellationToken);
+        if (hostname is null)
+        {
+            return DomainResult.Missing;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (!TryOrigin(input.Origin, out var origin, out var originError))
+        {
+            errors[nameof(CdnSettingsInput.Origin)] = [originError!];
+        }
+
+        if (input.OriginScheme is not ("http" or "https"))
+        {
+            errors[nameof(CdnSettingsInput.OriginScheme)] = ["The origin scheme must be http or https."];
+        }
+
+        if (input.OriginPort is < 1 or > 65535)
+        {
+            errors[nameof(CdnSettingsInput.OriginPort)] = ["The origin port must be between 1 and 65535."];
+        }
+
+        string? hostHeader = null;
+        if (!string.IsNullOrWhiteSpace(input.OriginHostHeader))
+        {
+            if (!HostnameRules.TryNormalize(input.OriginHostHeader, out var header, out var headerError))
+            {
+                errors[nameof(CdnSettingsInput.OriginHostHeader)] = [headerError!];
+            }
+
+            hostHeader = header;
+        }
+
+        if (input.DefaultTtlSeconds is < 0 or > 31_536_000)
+        {
+            errors[nameof(CdnSettingsInput.DefaultTtlSeconds)] = ["The default TTL must be between 0 seconds and one year (31536000)."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return DomainResult.Invalid(errors);
+        }
+
+        hostname.Origin = origin;
+        hostname.OriginScheme = input.OriginScheme;
+        hostname.OriginPort = input.OriginPort;
+        hostname.OriginHostHeader = hostHeader;
+        hostname.CacheDefaultTtl = TimeSpan.FromSeconds(input.DefaultTtlSeconds);
+        hostname.HonorOriginHeaders = input.HonorOriginHeaders;
+        hostname.Services |= HostnameServices.Cdn;
+        hostname.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        return await SaveAndPublishAsync(author, hostname.Id, cancellationToken);
+    }
+
+    /// <summary>The NS names customers delegate to.</summary>
+    public IReadOnlyList<string> NameServers() => [$"ns1.{ServiceZone}", $"ns2.{ServiceZone}"];
+
+    internal static Dictionary<string, string[]> ValidateGtm(GtmSettingsInput input, IReadOnlyCollection<string> pops, IReadOnlyCollection<string> edgeAddresses)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Add(string field, string message) =>
+            errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, message] : [message];
+
+        if (input.Addresses.Count == 0)
+        {
+            Add(nameof(input.Addresses), "Add at least one IP address.");
+        }
+
+        if (input.Addresses.Count > MaxAddresses)
+        {
+            Add(nameof(input.Addresses), $"At most {MaxAddresses} addresses per hostname.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < input.Addresses.Count; i++)
+        {
+            var a = input.Addresses[i];
+            var field = $"Addresses[{i}]";
+            if (!IPAddress.TryParse(a.Address?.Trim(), out var ip) || (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && a.Address!.Trim().Count(c => c == '.') != 3))
+            {
+                Add(field + ".Address", $"\"{a.Address}\" is not an IPv4 or IPv6 address.");
+                continue;
+            }
+
+            var canonical = ip.ToString();
+            if (!seen.Add(canonical))
+            {
+                Add(field + ".Address", $"{canonical} is listed twice.");
+            }
+
+            if (edgeAddresses.Contains(canonical))
+            {
+                Add(field + ".Address", $"{canonical} is a Speedera server, not one of yours.");
+            }
+
+            if (!pops.Contains(a.PopId))
+            {
+                Add(field + ".PopId", $"Choose the location nearest {canonical}.");
+            }
+
+            if (a.Weight is < 1 or > 100)
+            {
+                Add(field + ".Weight", $"The weight of {canonical} must be between 1 and 100.");
+            }
+
+            if (a.Description is { Length: > 200 } || (a.Description is not null && a.Description.Any(c => char.IsControl(c) || c is '<' or '>')))
+            {
+                Add(field + ".Description", $"The description of {canonical} must be plain text of at most 200 characters.");
+            }
+        }
+
+        if (input.Addresses.Count > 0 && input.Addresses.All(a => a.HiddenFailover))
+        {
+            Add(nameof(input.Addresses), "At least one address must be visible; hidden failover addresses are handed out only when every visible one is down.");
+        }
+
+        if (input.TestType is not (ServiceType.Http or ServiceType.Https or ServiceType.Ftp or ServiceType.Tcp or ServiceType.NoLoad))
+        {
+            Add(nameof(input.TestType), "Choose HTTP, HTTPS, FTP, TCP or none.");
+        }
+
+        if (input.TestPort is < 1 or > 65535)
+        {
+            Add(nameof(input.TestPort), "The port must be between 1 and 65535.");
+        }
+
+        if (input.TestType is ServiceType.Http or ServiceType.Https)
+        {
+            if (string.IsNullOrWhiteSpace(input.TestPath) || !input.TestPath.Trim().StartsWith('/') || input.TestPath.Length > 500 || input.TestPath.Any(char.IsWhiteSpace))
+            {
+                Add(nameof(input.TestPath), "The path must start with / and contain no spaces (at most 500 characters).");
+            }
+
+            if (input.TestExpectedStatus is < 100 or > 599)
+            {
+                Add(nameof(input.TestExpectedStatus), "The expected status must be an HTTP status code (100 to 599).");
+            }
+        }
+
+        if (input.TestExpectedContent is { Length: > 500 })
+        {
+            Add(nameof(input.TestExpectedContent), "The expected content can be at most 500 characters.");
+        }
+
+        if (input.TestIntervalSeconds is < 1 or > 3600)
+        {
+            Add(nameof(input.TestIntervalSeconds), "The test interval must be between 1 and 3600 seconds.");
+        }
+
+        if (input.TestTimeoutSeconds < 1 || input.TestTimeoutSeconds > 60 || input.TestTimeoutSeconds > input.TestIntervalSeconds)
+        {
+            Add(nameof(input.TestTimeoutSeconds), "The timeout must be between 1 and 60 seconds and not longer than the interval.");
+        }
+
+        if (input.TtlSeconds is < 0 or > 86400)
+        {
+            Add(nameof(input.TtlSeconds), "The TTL must be between 0 and 86400 seconds.");
+        }
+
+        if (input.PersistenceEnabled)
+        {
+            if (input.PersistenceAccessTimeoutSeconds is < 1 or > 86400)
+            {
+                Add(nameof(input.PersistenceAccessTimeoutSeconds), "The access timeout must be between 1 and 86400 seconds.");
+            }
+
+            if (input.PersistenceRefreshTimeoutSeconds < input.PersistenceAccessTimeoutSeconds || input.PersistenceRefreshTimeoutSeconds > 7 * 86400)
+            {
+                Add(nameof(input.PersistenceRefreshTimeoutSeconds), "The refresh timeout must be at least the access timeout and at most 7 days.");
+            }
+        }
+
+        return errors;
+    }
+
+    private static bool TryOrigin(string? input, out string? origin, out string? error)
+    {
+        origin = null;
+        var raw = input?.Trim() ?? "";
+        if (raw.Length == 0)
+        {
+            error = "Enter the origin server the caches fetch from, such as wwx.example.com or 203.0.113.10.";
+            return false;
+        }
+
+        if (IPAddress.TryParse(raw, out var ip) && (ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || raw.Count(c => c == '.') == 3))
+        {
+            origin = ip.ToString();
+            error = null;
+            return true;
+        }
+
+        if (!HostnameRules.TryNormalize(raw, out var name, out error))
+        {
+            error = "The origin must be a hostname or an IP address: " + error;
+            return false;
+        }
+
+        origin = name;
+        return true;
+    }
+
+    private async Task<DomainResult> SaveOnlyAsync(Guid? id, CancellationToken cancellationToken)
+    {
+        await db.SaveChangesAsync(cancellationToken);
+        return DomainResult.Ok(null, id);
+    }
+
+    private async Task<DomainResult> SaveAndPublishAsync(string author, Guid? id, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+            return DomainResult.Invalid("Name", "That name was registered a moment ago by someone else.");
+        }
+
+        var published = await publisher.PublishAsync(author, cancellationToken);
+        if (!published.Succeeded)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+            return DomainResult.Invalid("Network", "This change would make the network configuration invalid, so nothing was saved: " +
+                string.Join(" ", published.Errors.Take(3).Select(e => e.Message)));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return DomainResult.Ok(published.Version, id);
+    }
+}
