@@ -30,6 +30,7 @@ public static class EdgeNodeHost
                 o.TimestampFormat = "HH:mm:ss.fff ";
                 o.UseUtcTimestamp = true;
             });
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         }
         else
         {

@@ -76,10 +76,9 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         var latest = await LatestVersionAsync();
-        foreach (var id in keys.Keys)
-        {
-            _nodes.Add(EdgeNodeProcess.Start(id, keys[id], _controlPlane.BaseAddress, publicKey, Path.Combine(_root, id)));
-        }
+        var dnsPort = ControlPlaneHost.FreePort();
+        _nodes.Add(EdgeNodeProcess.Start("node-a", keys["node-a"], _controlPlane.BaseAddress, publicKey, Path.Combine(_root, "node-a"), "--roles", "dns", "--dns-listen", $"127.0.0.1:{dnsPort}"));
+        _nodes.Add(EdgeNodeProcess.Start("node-b", keys["node-b"], _controlPlane.BaseAddress, publicKey, Path.Combine(_root, "node-b")));
 
         foreach (var node in _nodes)
         {
@@ -129,6 +128,8 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(await node.IsHealthyAsync());
             spooledWhileDown[node.NodeId] = status.PendingUploads;
         }
+
+        Assert.True(await DnsAnswersAsync(dnsPort, "speedera.net"), "node-a's dns role stopped answering when the control plane went away");
 
         output.WriteLine($"while the control plane was down: nodes kept version {beforeOutage}; spooled {string.Join(", ", spooledWhileDown.Select(kv => $"{kv.Key}={kv.Value}"))}");
 
@@ -295,6 +296,26 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Contains(node.Output, l => l.Contains(text, StringComparison.Ordinal));
+    }
+
+    /// <summary>Sends a plain SOA query over UDP; true for a NOERROR answer with at least one record (RFC 1035 section 4.1.1).</summary>
+    private static async Task<bool> DnsAnswersAsync(int port, string zone)
+    {
+        var query = new List<byte> { 0x12, 0x34, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+        foreach (var label in zone.Split('.'))
+        {
+            query.Add((byte)label.Length);
+            query.AddRange(Encoding.ASCII.GetBytes(label));
+        }
+
+        query.AddRange(new byte[] { 0x00, 0x00, 0x06, 0x00, 0x01 });
+        using var udp = new System.Net.Sockets.UdpClient();
+        udp.Connect(IPAddress.Loopback, port);
+        await udp.SendAsync(query.ToArray());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var response = (await udp.ReceiveAsync(timeout.Token)).Buffer;
+        return response.Length > 12 && response[0] == 0x12 && response[1] == 0x34 && (response[2] & 0x80) != 0
+            && (response[3] & 0x0F) == 0 && ((response[6] << 8) | response[7]) >= 1;
     }
 
     private static SpeederaDbContext OpenDatabase(string dataDirectory)

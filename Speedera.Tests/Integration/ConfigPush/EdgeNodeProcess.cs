@@ -23,7 +23,7 @@ internal sealed class EdgeNodeProcess : IAsyncDisposable
 
     public IEnumerable<string> Output => _output;
 
-    public static EdgeNodeProcess Start(string nodeId, string nodeKey, Uri controlPlane, string publicKey, string dataDirectory)
+    public static EdgeNodeProcess Start(string nodeId, string nodeKey, Uri controlPlane, string publicKey, string dataDirectory, params string[] extraArgs)
     {
         var statusPort = ControlPlaneHost.FreePort();
         var psi = new ProcessStartInfo("dotnet")
@@ -37,7 +37,7 @@ internal sealed class EdgeNodeProcess : IAsyncDisposable
                      EdgeDll(), "--node-id", nodeId, "--control-plane", controlPlane.ToString(), "--public-key", publicKey,
                      "--data-dir", dataDirectory, "--status-listen", $"127.0.0.1:{statusPort}",
                      "--poll-timeout", "20s", "--heartbeat-interval", "500ms", "--upload-interval", "200ms", "--retry-delay", "300ms",
-                 })
+                 }.Concat(extraArgs))
         {
             psi.ArgumentList.Add(arg);
         }
