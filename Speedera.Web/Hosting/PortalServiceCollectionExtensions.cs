@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Account;
+using Speedera.Web.Features.Domains;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
 
@@ -85,6 +86,16 @@ public static class PortalServiceCollectionExtensions
         services.AddHostedService<OutboxDispatcher>();
 
         services.AddEdgeControlPlane(builder.Configuration, builder.Environment);
+
+        services.AddOptions<VerificationOptions>().BindConfiguration(VerificationOptions.Section)
+            .Validate(o => string.IsNullOrWhiteSpace(o.Resolver) || System.Net.IPEndPoint.TryParse(o.Resolver, out _), "Speedera:Verification:Resolver must be an address such as 127.0.0.1:53.")
+            .ValidateOnStart();
+        services.AddSingleton<IDnsVerifier, DnsVerifier>();
+        services.AddScoped<DomainService>();
+        services.AddHostedService<VerificationScheduler>();
+        services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.ProbeResultsConsumer>();
+        services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.DecisionsConsumer>();
+        services.AddScoped<Features.Gtm.ILiveStateSource, Features.Gtm.LiveStateSource>();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);

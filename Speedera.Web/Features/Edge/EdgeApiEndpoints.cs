@@ -115,7 +115,7 @@ public static partial class EdgeApiEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> PostUploadsAsync(HttpContext http, string kind, SpeederaDbContext db, TimeProvider time)
+    private static async Task<IResult> PostUploadsAsync(HttpContext http, string kind, SpeederaDbContext db, TimeProvider time, IEnumerable<Reports.IUploadConsumer> consumers)
     {
         var nodeId = (string)http.Items[NodeIdItem]!;
         if (!UploadKinds.IsValid(kind))
@@ -161,6 +161,19 @@ public static partial class EdgeApiEndpoints
                 ReceivedAt = now,
                 Payload = record.Payload.GetRawText(),
             });
+            foreach (var consumer in consumers.Where(c => c.Kind == kind))
+            {
+                try
+                {
+                    await consumer.ConsumeAsync(nodeId, record.Payload, db, http.RequestAborted);
+                }
+                catch (JsonException ex)
+                {
+                    // Kept raw for inspection; a malformed report never blocks the node's spool.
+                    LogMalformedReport(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(EdgeApiEndpoints)), nodeId, kind, record.Sequence, ex.Message);
+                }
+            }
+
             accepted++;
         }
 
@@ -176,4 +189,7 @@ public static partial class EdgeApiEndpoints
 
         return Results.Json(new UploadAck(accepted, batch.Records.Count - accepted), EdgeApiJsonContext.Default.UploadAck);
     }
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Node {NodeId} sent a malformed {Kind} report (sequence {Sequence}): {Error}")]
+    private static partial void LogMalformedReport(ILogger logger, string nodeId, string kind, long sequence, string error);
 }

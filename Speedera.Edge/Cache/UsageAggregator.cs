@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using Speedera.Core.Cache;
+
+namespace Speedera.Edge.Cache;
+
+/// <summary>
+/// Counts every request into per-minute rows (hostname × minute) with lock-free counters. The uploader calls
+/// <see cref="Drain"/> to take finished minutes as immutable <see cref="UsageRollup"/> rows.
+/// </summary>
+public sealed class UsageAggregator
+{
+    // A request records into the minute it finished in; a short grace keeps a drain from racing a late increment.
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<(long Minute, string Hostname), Counters> _rows = new();
+    private readonly TimeProvider _time;
+
+    public UsageAggregator(string popId, string nodeId, TimeProvider timeProvider)
+    {
+        PopId = popId;
+        NodeId = nodeId;
+        _time = timeProvider;
+    }
+
+    public string PopId { get; }
+
+    public string NodeId { get; }
+
+    private sealed class Counters
+    {
+        public long Requests, BytesToClients, BytesFromOrigin, S2, S3, S4, S5, Hits, Misses;
+    }
+
+    public void Record(string hostname, int status, long bytesToClient, long bytesFromOrigin, bool hit)
+    {
+        var minute = _time.GetUtcNow().UtcTicks / TimeSpan.TicksPerMinute;
+        var c = _rows.GetOrAdd((minute, hostname), static _ => new Counters());
+        Interlocked.Increment(ref c.Requests);
+        if (bytesToClient != 0)
+        {
+            Interlocked.Add(ref c.BytesToClients, bytesToClient);
+        }
+
+        if (bytesFromOrigin != 0)
+        {
+            Interlocked.Add(ref c.BytesFromOrigin, bytesFromOrigin);
+        }
+
+        switch (status / 100)
+        {
+            case 2: Interlocked.Increment(ref c.S2); break;
+            case 3: Interlocked.Increment(ref c.S3); break;
+            case 4: Interlocked.Increment(ref c.S4); break;
+            case 5: Interlocked.Increment(ref c.S5); break;
+        }
+
+        if (hit)
+        {
+            Interlocked.Increment(ref c.Hits);
+        }
+        else
+        {
+            Interlocked.Increment(ref c.Misses);
+        }
+    }
+
+    /// <summary>
+    /// Removes and returns the rows of finished minutes (all rows when <paramref name="includeCurrent"/>, e.g. at shutdown),
+    /// ordered by minute then hostname.
+    /// </summary>
+    public IReadOnlyList<UsageRollup> Drain(bool includeCurrent = false)
+    {
+        var cutoff = (_time.GetUtcNow() - Grace).UtcTicks / TimeSpan.TicksPerMinute;
+        var rows = new List<UsageRollup>();
+        foreach (var key in _rows.Keys)
+        {
+            if ((includeCurrent || key.Minute < cutoff) && _rows.TryRemove(key, out var c))
+            {
+                rows.Add(new UsageRollup(
+                    new DateTimeOffset(key.Minute * TimeSpan.TicksPerMinute, TimeSpan.Zero),
+                    key.Hostname,
+                    PopId,
+                    NodeId,
+                    Interlocked.Read(ref c.Requests),
+                    Interlocked.Read(ref c.BytesToClients),
+                    Interlocked.Read(ref c.BytesFromOrigin),
+                    Interlocked.Read(ref c.S2),
+                    Interlocked.Read(ref c.S3),
+                    Interlocked.Read(ref c.S4),
+                    Interlocked.Read(ref c.S5),
+                    Interlocked.Read(ref c.Hits),
+                    Interlocked.Read(ref c.Misses)));
+            }
+        }
+
+        rows.Sort((a, b) => a.Minute != b.Minute ? a.Minute.CompareTo(b.Minute) : string.CompareOrdinal(a.Hostname, b.Hostname));
+        return rows;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using Speedera.Core.Configuration;
+using Speedera.Edge.Cache;
+
+namespace Speedera.Tests.Integration.Cache;
+
+/// <summary>A controllable clock: the cache's freshness decisions follow it, Kestrel's own clock does not matter.</summary>
+public sealed class ManualTimeProvider : TimeProvider
+{
+    private long _ticks;
+
+    public ManualTimeProvider(DateTimeOffset? start = null) => _ticks = (start ?? DateTimeOffset.UtcNow).UtcTicks;
+
+    /// <summary>A clock at half past the current minute, so a test that advances one minute never straddles two.</summary>
+    public static ManualTimeProvider MidMinute()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new ManualTimeProvider(new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 30, TimeSpan.Zero));
+    }
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
+
+public static class TestNetwork
+{
+    public const string Host = "www.customer.com";
+    public const string OriginName = "wwx.customer.com";
+    public const string Alias = "images.customer.com";
+
+    public static NetworkConfiguration Config(int originPort, long version = 1, TimeSpan? defaultTtl = null, params string[] extraHosts)
+    {
+        var hostnames = new List<Hostname> { Cdn(Host, originPort, defaultTtl, Alias) };
+        hostnames.AddRange(extraHosts.Select(h => Cdn(h, originPort, defaultTtl)));
+        return new NetworkConfiguration
+        {
+            Version = version,
+            GeneratedAt = DateTimeOffset.UnixEpoch,
+            Pops = [],
+            Servers = [],
+            Nodes = [],
+            Zones = [],
+            Hostnames = hostnames,
+            Probes = new ProbeSettings(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), 10, TimeSpan.FromSeconds(1),
+                TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(2), [],
+                new Dictionary<string, IReadOnlyList<string>>(), new Dictionary<string, IReadOnlyList<string>>()),
+        };
+    }
+
+    public static Hostname Cdn(string name, int originPort, TimeSpan? defaultTtl = null, params string[] aliases) => new()
+    {
+        Name = name,
+        Zone = "customer.com",
+        Services = HostnameServices.Cdn,
+        Ttl = TimeSpan.FromSeconds(30),
+        UseLatency = false,
+        Candidates = [],
+        Persistence = PersistenceSettings.Off,
+        StaticMappings = [],
+        Cache = new CacheSettings(OriginName, "http", originPort, null, defaultTtl ?? TimeSpan.Zero, true, aliases),
+    };
+
+    /// <summary>Maps every origin name to loopback; nothing leaves 127.0.0.0/8.</summary>
+    public static ValueTask<IPAddress[]> LoopbackResolver(string host, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new[] { IPAddress.Loopback });
+}
+
+/// <summary>An origin, a cache in front of it on port 0, and an HttpClient aimed at the cache.</summary>
+public sealed class CacheTestHost : IAsyncDisposable
+{
+    private CacheTestHost(OriginServer origin, CacheServerHost cache, CacheConfigurationHolder config, ManualTimeProvider clock, CacheServerOptions options)
+    {
+        Origin = origin;
+        Cache = cache;
+        Config = config;
+        Clock = clock;
+        Options = options;
+        Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false })
+        {
+            BaseAddress = cache.Addresses.First(a => a.Scheme == "http"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+    }
+
+    public OriginServer Origin { get; }
+
+    public CacheServerHost Cache { get; }
+
+    public CacheConfigurationHolder Config { get; }
+
+    public ManualTimeProvider Clock { get; }
+
+    public CacheServerOptions Options { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<CacheTestHost> StartAsync(Action<CacheServerOptions>? configure = null, OriginServer? origin = null, ManualTimeProvider? clock = null)
+    {
+        origin ??= await OriginServer.StartAsync();
+        clock ??= new ManualTimeProvider();
+        origin.Clock = clock;
+        var options = new CacheServerOptions
+        {
+            ListenEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
+            OriginResolver = TestNetwork.LoopbackResolver,
+            TimeProvider = clock,
+            OriginResponseTimeout = TimeSpan.FromSeconds(5),
+        };
+        configure?.Invoke(options);
+        var config = new CacheConfigurationHolder(TestNetwork.Config(origin.Port));
+        var cache = new CacheServerHost(options, config);
+        await cache.StartAsync();
+        return new CacheTestHost(origin, cache, config, clock, options);
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path, string host = TestNetwork.Host, Action<HttpRequestMessage>? configure = null) =>
+        SendAsync(HttpMethod.Get, path, host, configure);
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string host = TestNetwork.Host, Action<HttpRequestMessage>? configure = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Host = host;
+        configure?.Invoke(request);
+        return await Client.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Cache.DisposeAsync();
+        await Origin.DisposeAsync();
+    }
+}
+
+public static class ResponseExtensions
+{
+    public static string CacheStatus(this HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Cache-Status", out var v) ? string.Join(", ", v) : "";
+}

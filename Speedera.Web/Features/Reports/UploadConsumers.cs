@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Speedera.Core.Reports;
+using Speedera.Web.Data;
+
+namespace Speedera.Web.Features.Reports;
+
+/// <summary>
+/// Turns accepted upload records of one kind into rows of the control plane's tables. Runs in the
+/// same unit of work as the record's deduplication, so each record counts exactly once.
+/// </summary>
+public interface IUploadConsumer
+{
+    string Kind { get; }
+
+    Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken);
+}
+
+/// <summary>Keeps the newest service-probe result per (server, service, probe node).</summary>
+public sealed class ProbeResultsConsumer(TimeProvider time) : IUploadConsumer
+{
+    public string Kind => Speedera.Edge.ControlPlane.UploadKinds.ProbeResults;
+
+    public async Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken)
+    {
+        var metrics = payload.Deserialize(EdgeReportJson.Default.ServiceMetricArray) ?? [];
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var m in metrics)
+        {
+            var measuredAt = m.MeasuredAt.UtcDateTime;
+            var state = await db.ServiceStates.FindAsync([m.Key.ServerId, m.Key.ServiceId, m.ProbeNodeId], cancellationToken);
+            if (state is null)
+            {
+                db.ServiceStates.Add(new ServiceStateEntity
+                {
+                    ServerId = m.Key.ServerId,
+                    ServiceId = m.Key.ServiceId,
+                    ProbeNodeId = m.ProbeNodeId,
+                    Value = m.Value,
+                    Error = m.Error,
+                    MeasuredAt = measuredAt,
+                    ReceivedAt = now,
+                });
+            }
+            else if (measuredAt >= state.MeasuredAt)
+            {
+                state.Value = m.Value;
+                state.Error = m.Error;
+                state.MeasuredAt = measuredAt;
+                state.ReceivedAt = now;
+            }
+        }
+    }
+}
+
+/// <summary>Adds a dns node's per-minute decision counts.</summary>
+public sealed class DecisionsConsumer : IUploadConsumer
+{
+    public string Kind => Speedera.Edge.ControlPlane.UploadKinds.Decisions;
+
+    public async Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken)
+    {
+        var rows = payload.Deserialize(EdgeReportJson.Default.DecisionCountRowArray) ?? [];
+        foreach (var row in rows)
+        {
+            var minute = row.Minute.UtcDateTime;
+            var existing = await db.DecisionCounts.FindAsync([minute, nodeId, row.Hostname, row.Address, row.PopId], cancellationToken);
+            if (existing is null)
+            {
+                db.DecisionCounts.Add(new DecisionCountEntity
+                {
+                    Minute = minute,
+                    NodeId = nodeId,
+                    Hostname = row.Hostname,
+                    Address = row.Address,
+                    PopId = row.PopId,
+                    Count = row.Count,
+                });
+            }
+            else
+            {
+                existing.Count += row.Count;
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# wrk against our cache, nginx proxy_cache and Varnish, each in front of the same origin (nginx serving static
+# files), same objects (1 KB and 100 KB, all hits after warm-up), same run. Prints requests/s, p99 and ours/nginx.
+# Loopback only. Usage: bench/cache/run.sh   (DURATION=10s CONNECTIONS=50 THREADS=2 to change the load)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-50}
+THREADS=${THREADS:-2}
+ORIGIN_PORT=${ORIGIN_PORT:-38100}
+OURS_PORT=${OURS_PORT:-38101}
+NGINX_PORT=${NGINX_PORT:-38102}
+VARNISH_PORT=${VARNISH_PORT:-38103}
+# tmpfs when there is one: nginx's proxy_cache then serves from RAM like Varnish (malloc) and our memory tier.
+work="$(mktemp -d "$( [[ -d /dev/shm ]] && echo /dev/shm || echo /tmp )/speedera-bench.XXXXXX")"
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for f in "$work/origin/nginx.pid" "$work/proxy/nginx.pid" "$work/varnish/varnishd.pid"; do
+    [[ -f "$f" ]] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+  sleep 0.5
+  rm -rf "$work"
+}
+trap cleanup EXIT
+as_nobody() { if [[ $EUID -eq 0 ]]; then runuser -u nobody -- "$@"; else "$@"; fi; }
+wait_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "port $1 did not open" >&2
+  return 1
+}
+nginx_conf() { # dir, server block
+  cat <<NGINX
+daemon off;
+worker_processes auto;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 1000; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush off;
+  keepalive_requests 1000000;
+  client_body_temp_path $1/tmp/body;
+  proxy_temp_path $1/tmp/proxy;
+  fastcgi_temp_path $1/tmp/fastcgi;
+  uwsgi_temp_path $1/tmp/uwsgi;
+  scgi_temp_path $1/tmp/scgi;
+  $2
+}
+NGINX
+}
+
+# Origin: nginx serving two static objects, cacheable for an hour.
+mkdir -p "$work/origin/www" "$work/origin/tmp" "$work/proxy/cache" "$work/proxy/tmp" "$work/varnish"
+head -c 1024 /dev/urandom >"$work/origin/www/1k.bin"
+head -c 102400 /dev/urandom >"$work/origin/www/100k.bin"
+nginx_conf "$work/origin" "server { listen 127.0.0.1:$ORIGIN_PORT; root $work/origin/www; expires 1h; }" >"$work/origin/nginx.conf"
+nginx_conf "$work/proxy" "proxy_cache_path $work/proxy/cache levels=1:2 keys_zone=bench:64m max_size=1g inactive=1h;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://127.0.0.1:$ORIGIN_PORT;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_cache bench;
+      add_header X-Cache-Status \$upstream_cache_status;
+    }
+  }" >"$work/proxy/nginx.conf"
+chown -R nobody "$work/origin" "$work/proxy" "$work/varnish" 2>/dev/null || true
+as_nobody /usr/sbin/nginx -p "$work/origin" -c "$work/origin/nginx.conf" &
+pids+=($!)
+as_nobody /usr/sbin/nginx -p "$work/proxy" -c "$work/proxy/nginx.conf" &
+pids+=($!)
+as_nobody /usr/sbin/varnishd -F -j none -n "$work/varnish" -a 127.0.0.1:$VARNISH_PORT -b 127.0.0.1:$ORIGIN_PORT -s malloc,256m \
+  -P "$work/varnish/varnishd.pid" >"$work/varnish.log" 2>&1 &
+pids+=($!)
+dotnet build -c Release "$here/CacheBenchHost" -v q -nologo >/dev/null
+dotnet "$here/CacheBenchHost/bin/Release/net10.0/CacheBenchHost.dll" --listen 127.0.0.1:$OURS_PORT --origin 127.0.0.1:$ORIGIN_PORT \
+  --host 127.0.0.1 >"$work/ours.log" 2>&1 &
+pids+=($!)
+for p in $ORIGIN_PORT $OURS_PORT $NGINX_PORT $VARNISH_PORT; do wait_port "$p"; done
+
+# Warm up each cache and show that the second request is a hit.
+for obj in 1k.bin 100k.bin; do
+  for port in $OURS_PORT $NGINX_PORT $VARNISH_PORT; do
+    curl -s -o /dev/null "http://127.0.0.1:$port/$obj"
+    line=$(curl -s -o /dev/null -D - "http://127.0.0.1:$port/$obj" | tr -d '\r' | grep -iE '^(HTTP/|cache-status|x-cache-status|age|content-length)' | tr '\n' ' ')
+    echo "warm  :$port /$obj -> $line"
+  done
+done
+
+declare -A rps p99 p50s bads
+ROUNDS=${ROUNDS:-3}
+# Interleaved rounds (ours, nginx, varnish, ours, ...) and the median of each: the machine is shared, so a single
+# run mostly measures the neighbours.
+for round in $(seq 1 "$ROUNDS"); do
+  for obj in 1k.bin 100k.bin; do
+    for target in "speedera:$OURS_PORT" "nginx:$NGINX_PORT" "varnish:$VARNISH_PORT"; do
+      name=${target%%:*}
+      out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/status.lua" "http://127.0.0.1:${target##*:}/$obj")
+      res=$(grep '^RESULT' <<<"$out")
+      non2xx=$(grep -i 'Non-2xx' <<<"$out" || true)
+      r=$(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$res")
+      p50=$(sed -E 's/.*p50_us=([0-9]+).*/\1/' <<<"$res")
+      p=$(sed -E 's/.*p99_us=([0-9]+).*/\1/' <<<"$res")
+      bad=$(sed -E 's/.*non200=([0-9]+).*/\1/' <<<"$res")
+      rps[$name,$obj]+="$r "
+      p99[$name,$obj]+="$p "
+      p50s[$name,$obj]+="$p50 "
+      bads[$name,$obj]=$(( ${bads[$name,$obj]:-0} + bad ))
+      printf 'round %d  %-8s %-9s %8s req/s  p50 %6.2fms  p99 %6.2fms  non-200 %s %s\n' "$round" "$name" "$obj" "$r" \
+        "$(bc -l <<<"$p50/1000")" "$(bc -l <<<"$p/1000")" "$bad" "$non2xx"
+    done
+  done
+done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo
+printf '%-8s %-9s %12s %10s %10s %8s\n' cache object "requests/s" "p50" "p99" "non-200"
+declare -A mr mp
+for obj in 1k.bin 100k.bin; do
+  for name in speedera nginx varnish; do
+    mr[$name,$obj]=$(median "${rps[$name,$obj]}")
+    mp[$name,$obj]=$(median "${p99[$name,$obj]}")
+    printf '%-8s %-9s %12s %8.2fms %8.2fms %8s\n' "$name" "$obj" "${mr[$name,$obj]}" "$(bc -l <<<"$(median "${p50s[$name,$obj]}")/1000")" \
+      "$(bc -l <<<"${mp[$name,$obj]}/1000")" "${bads[$name,$obj]}"
+  done
+done
+echo
+for obj in 1k.bin 100k.bin; do
+  printf 'ratio ours/nginx %-9s requests/s %.2f   p99 %.2f (lower is better)\n' "$obj" \
+    "$(bc -l <<<"${mr[speedera,$obj]}/${mr[nginx,$obj]}")" "$(bc -l <<<"${mp[speedera,$obj]}/${mp[nginx,$obj]}")"
+done
+echo "(medians of $ROUNDS interleaved rounds of wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores shared by wrk, the caches, the origin and other work)"

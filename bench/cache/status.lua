@@ -1,0 +1,27 @@
+-- wrk script: counts responses whose status is not 200 across all threads and prints
+-- machine-readable RPS / P99 lines for run.sh.
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  non200 = 0
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    non200 = non200 + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do
+    bad = bad + t:get("non200")
+  end
+  io.write(string.format("RESULT requests=%d rps=%.0f p50_us=%d p99_us=%d non200=%d errors=%d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(99), bad,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout))
+end
