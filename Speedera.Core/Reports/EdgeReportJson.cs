@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Speedera.Core.Cache;
 using Speedera.Core.Gtm;
 using Speedera.Core.Probes;
 
@@ -12,4 +13,7 @@ namespace Speedera.Core.Reports;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ServiceMetric[]))]
 [JsonSerializable(typeof(DecisionCountRow[]))]
+[JsonSerializable(typeof(UsageRollup[]))]
+[JsonSerializable(typeof(PurgeOrder[]))]
+[JsonSerializable(typeof(PurgeResult[]))]
 public sealed partial class EdgeReportJson : JsonSerializerContext;

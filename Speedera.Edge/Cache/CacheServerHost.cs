@@ -28,7 +28,11 @@ public sealed class CacheServerHost : IAsyncDisposable
     private readonly CacheRoutingSource _routing;
     private readonly Lock _purgeGate = new();
     private readonly Dictionary<Guid, PurgeResult> _purges = [];
+    private readonly Func<bool> _configurationLoaded;
     private WebApplication? _app;
+
+    /// <summary>Answered by the cache itself on every host: 200 once it has a configuration.</summary>
+    public const string HealthPath = "/.speedera/health";
 
     public CacheServerHost(CacheServerOptions options, Func<NetworkConfiguration?> configuration)
     {
@@ -45,6 +49,7 @@ public sealed class CacheServerHost : IAsyncDisposable
         _routing = new CacheRoutingSource(configuration, options.HeuristicFreshnessCap,
             r => Log.ConfigurationApplied(_logger, r.Configuration?.Version ?? 0, r.Count));
         _proxy = new CacheProxy(options, Store, _origins, _routing, Usage, _accessLog, _logger);
+        _configurationLoaded = () => configuration() is not null;
     }
 
     public CacheServerHost(CacheServerOptions options, CacheConfigurationHolder holder)
@@ -85,6 +90,10 @@ public sealed class CacheServerHost : IAsyncDisposable
             kestrel.Limits.MaxResponseBufferSize = Math.Max(64 * 1024, _options.MemoryObjectLimitBytes);
             kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
             kestrel.Listen(_options.ListenEndpoint, listen => listen.Protocols = _options.Protocols);
+            foreach (var extra in _options.AdditionalListenEndpoints.Where(e => !e.Equals(_options.ListenEndpoint)))
+            {
+                kestrel.Listen(extra, listen => listen.Protocols = _options.Protocols);
+            }
             if (_options.HttpsListenEndpoint is { } https)
             {
                 var selector = _options.CertificateSelector!;
@@ -99,6 +108,10 @@ public sealed class CacheServerHost : IAsyncDisposable
             }
         });
         var app = builder.Build();
+        // What service probes test (the demo network's HTTP check): up once a configuration is loaded.
+        app.Map(HealthPath, (Func<HttpContext, IResult>)(_ => _configurationLoaded()
+            ? Results.Text("ok\n")
+            : Results.Text("no configuration yet\n", statusCode: StatusCodes.Status503ServiceUnavailable)));
         app.Run(_proxy.InvokeAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;

@@ -13,6 +13,9 @@ public sealed class CacheServerOptions
 {
     public IPEndPoint ListenEndpoint { get; set; } = new(IPAddress.Loopback, 8080);
 
+    /// <summary>More plain-HTTP addresses to serve on (a node answering for several server addresses).</summary>
+    public IReadOnlyList<IPEndPoint> AdditionalListenEndpoints { get; set; } = [];
+
     public HttpProtocols Protocols { get; set; } = HttpProtocols.Http1AndHttp2;
 
     /// <summary>Optional TLS endpoint; the selector picks a certificate per SNI hostname (null name: no SNI).</summary>
@@ -106,7 +109,7 @@ public sealed class CacheServerOptions
             ? [literal]
             : resolver is not null
                 ? await resolver(endPoint.Host, cancellationToken).ConfigureAwait(false)
-                : await Dns.GetHostAddressesAsync(endPoint.Host, cancellationToken).ConfigureAwait(false);
+                : await System.Net.Dns.GetHostAddressesAsync(endPoint.Host, cancellationToken).ConfigureAwait(false);
         if (addresses.Length == 0)
         {
             throw new SocketException((int)SocketError.HostNotFound);

@@ -13,6 +13,12 @@ public static class EdgeApi
     public const string HeartbeatPath = "/api/edge/v1/heartbeat";
     public const string UploadsPathPrefix = "/api/edge/v1/uploads/";
 
+    /// <summary>Purge orders not yet done by the calling node (long-poll with <see cref="WaitParameter"/>).</summary>
+    public const string PurgesPath = "/api/edge/v1/purges";
+
+    /// <summary>Where a cache node reports the orders it applied.</summary>
+    public const string PurgeResultsPath = "/api/edge/v1/purges/results";
+
     /// <summary>Query parameter: seconds the control plane may hold a config request before 304.</summary>
     public const string WaitParameter = "wait";
 

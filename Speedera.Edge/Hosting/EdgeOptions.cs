@@ -27,6 +27,9 @@ public sealed record EdgeOptions
 
     public IPEndPoint CacheListen { get; init; } = IPEndPoint.Parse("127.0.0.1:8080");
 
+    /// <summary>More addresses the cache serves on (the embedded node answers for every demo server).</summary>
+    public IReadOnlyList<IPEndPoint> CacheAlsoListen { get; init; } = [];
+
     public IPEndPoint MetricsListen { get; init; } = IPEndPoint.Parse("127.0.0.1:9100");
 
     public IPEndPoint LoadPListen { get; init; } = IPEndPoint.Parse("127.0.0.1:9200");

@@ -11,5 +11,9 @@ public static class EdgeRoleRegistry
 
     /// <summary>Role name → factory. Add a line here when a role's host class lands.</summary>
     public static IReadOnlyDictionary<string, Func<EdgeRoleContext, IEdgeRole>> Roles { get; } =
-        new Dictionary<string, Func<EdgeRoleContext, IEdgeRole>>(StringComparer.Ordinal);
+        new Dictionary<string, Func<EdgeRoleContext, IEdgeRole>>(StringComparer.Ordinal)
+        {
+            ["dns"] = context => new Dns.DnsRole(context),
+            ["cache"] = context => new Cache.CacheRole(context),
+        };
 }

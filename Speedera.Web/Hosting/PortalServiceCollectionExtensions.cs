@@ -95,7 +95,10 @@ public static class PortalServiceCollectionExtensions
         services.AddHostedService<VerificationScheduler>();
         services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.ProbeResultsConsumer>();
         services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.DecisionsConsumer>();
+        services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.UsageConsumer>();
         services.AddScoped<Features.Gtm.ILiveStateSource, Features.Gtm.LiveStateSource>();
+        services.AddSingleton<Features.Content.PurgeFeed>();
+        services.AddScoped<Features.Content.PurgeService>();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);

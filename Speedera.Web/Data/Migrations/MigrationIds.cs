@@ -10,4 +10,5 @@ public static class MigrationIds
     public const string InitialSchema = "20261122000001_InitialSchema";
     public const string Hostnames = "20261122000002_Hostnames";
     public const string EdgeReports = "20261122000011_EdgeReports";
+    public const string ContentAndUsage = "20261122000012_ContentAndUsage";
 }

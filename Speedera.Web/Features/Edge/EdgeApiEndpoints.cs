@@ -27,6 +27,7 @@ public static partial class EdgeApiEndpoints
         api.MapGet("/config", GetConfigAsync);
         api.MapPost("/heartbeat", PostHeartbeatAsync);
         api.MapPost("/uploads/{kind}", PostUploadsAsync);
+        Content.PurgeEdgeEndpoints.MapPurgeEdgeEndpoints(api);
         return endpoints;
     }
 
@@ -190,6 +191,6 @@ public static partial class EdgeApiEndpoints
         return Results.Json(new UploadAck(accepted, batch.Records.Count - accepted), EdgeApiJsonContext.Default.UploadAck);
     }
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Node {NodeId} sent a malformed {Kind} report (sequence {Sequence}): {Error}")]
+    [LoggerMessage(EventId = 3210, Level = LogLevel.Warning, Message = "Node {NodeId} sent a malformed {Kind} report (sequence {Sequence}): {Error}")]
     private static partial void LogMalformedReport(ILogger logger, string nodeId, string kind, long sequence, string error);
 }

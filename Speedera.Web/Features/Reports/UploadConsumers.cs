@@ -83,3 +83,34 @@ public sealed class DecisionsConsumer : IUploadConsumer
         }
     }
 }
+
+/// <summary>Adds a cache node's per-minute usage rollups (the source of traffic graphs and invoices).</summary>
+public sealed class UsageConsumer : IUploadConsumer
+{
+    public string Kind => Speedera.Edge.ControlPlane.UploadKinds.Usage;
+
+    public async Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken)
+    {
+        var rows = payload.Deserialize(EdgeReportJson.Default.UsageRollupArray) ?? [];
+        foreach (var row in rows)
+        {
+            var minute = row.Minute.UtcDateTime;
+            var usage = await db.UsageRollups.FindAsync([minute, row.Hostname, row.PopId, nodeId], cancellationToken);
+            if (usage is null)
+            {
+                usage = new Content.UsageRollupEntity { Minute = minute, Hostname = row.Hostname, PopId = row.PopId, NodeId = nodeId };
+                db.UsageRollups.Add(usage);
+            }
+
+            usage.Requests += row.Requests;
+            usage.BytesToClients += row.BytesToClients;
+            usage.BytesFromOrigin += row.BytesFromOrigin;
+            usage.Status2xx += row.Status2xx;
+            usage.Status3xx += row.Status3xx;
+            usage.Status4xx += row.Status4xx;
+            usage.Status5xx += row.Status5xx;
+            usage.Hits += row.Hits;
+            usage.Misses += row.Misses;
+        }
+    }
+}

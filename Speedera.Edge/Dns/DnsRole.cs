@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Logging;
+using Speedera.Core.Reports;
+using Speedera.Edge.ControlPlane;
+using Speedera.Edge.Hosting;
+
+namespace Speedera.Edge.Dns;
+
+/// <summary>
+/// The dns role on an edge node: the GTM DNS server on <see cref="EdgeOptions.DnsListen"/>, reading
+/// the node's current configuration, with its per-minute decision counts sent home as uploads.
+/// </summary>
+public sealed class DnsRole : IEdgeRole
+{
+    private static readonly TimeSpan DrainInterval = TimeSpan.FromSeconds(15);
+    private readonly EdgeRoleContext context;
+    private readonly DnsServerHost host;
+    private CancellationTokenSource? stopping;
+    private Task drainLoop = Task.CompletedTask;
+
+    public DnsRole(EdgeRoleContext context)
+    {
+        this.context = context;
+        State = new DnsNodeState(context.TimeProvider);
+        host = new DnsServerHost(
+            new DnsServerOptions { Endpoint = context.Options.DnsListen },
+            () => context.Configuration.Current?.Configuration,
+            State,
+            context.LoggerFactory);
+    }
+
+    public string Name => "dns";
+
+    /// <summary>Metrics, persistence and client groups: where the probe exchange delivers.</summary>
+    public DnsNodeState State { get; }
+
+    public DnsServerHost Host => host;
+
+    public RoleHealth Health => host.BoundEndPoint is { } ep
+        ? new RoleHealth(RoleStatus.Healthy, $"udp+tcp {ep}, {host.Stats.Queries} queries")
+        : RoleHealth.Starting;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        stopping = new CancellationTokenSource();
+        drainLoop = DrainLoopAsync(stopping.Token);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (stopping is not null)
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await drainLoop.ConfigureAwait(false);
+            stopping.Dispose();
+            stopping = null;
+        }
+
+        await host.StopAsync(cancellationToken).ConfigureAwait(false);
+        Drain(includeCurrent: true);
+    }
+
+    private async Task DrainLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(DrainInterval, context.TimeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Drain(includeCurrent: false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Drain(bool includeCurrent)
+    {
+        var rows = State.Decisions.Drain(includeCurrent);
+        if (rows.Count > 0)
+        {
+            context.Uploader.Enqueue(UploadKinds.Decisions, rows.ToArray(), EdgeReportJson.Default.DecisionCountRowArray);
+        }
+    }
+}
