@@ -244,6 +244,50 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync("Node node-x:" + key)).StatusCode);
     }
 
+    [Fact]
+    public async Task Config_long_poll_answers_304_for_the_running_etag_and_200_as_soon_as_a_version_is_published()
+    {
+        _controlPlane = new ControlPlaneHost(Path.Combine(_root, "portal"), ControlPlaneHost.FreePort());
+        _controlPlane.StartServer();
+        string key;
+        await using (var scope = _controlPlane.CreateScope())
+        {
+            var nodes = scope.ServiceProvider.GetRequiredService<EdgeNodeService>();
+            await nodes.EnrollAsync("dns-1", "sjc", NodeRoles.Dns, "127.0.0.1:8053", null, null, null);
+            key = (await nodes.IssueKeyAsync("dns-1", "test")).Key;
+            await scope.ServiceProvider.GetRequiredService<ConfigurationPublisher>().PublishAsync("test");
+        }
+
+        using var http = new HttpClient { BaseAddress = _controlPlane.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Node", "dns-1:" + key);
+
+        using var first = await http.GetAsync(EdgeApi.ConfigPath);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var etag = first.Headers.ETag!.Tag;
+        Assert.True(SignedConfiguration.TryParse(await first.Content.ReadAsByteArrayAsync(), out var envelope, out _));
+        Assert.Equal(envelope!.ETag, etag);
+
+        using var unchanged = new HttpRequestMessage(HttpMethod.Get, EdgeApi.ConfigPath + "?wait=0");
+        unchanged.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse(etag));
+        Assert.Equal(HttpStatusCode.NotModified, (await http.SendAsync(unchanged)).StatusCode);
+
+        var held = Stopwatch.StartNew();
+        using var timesOut = new HttpRequestMessage(HttpMethod.Get, EdgeApi.ConfigPath + "?wait=1");
+        timesOut.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse(etag));
+        Assert.Equal(HttpStatusCode.NotModified, (await http.SendAsync(timesOut)).StatusCode);
+        Assert.InRange(held.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
+
+        using var waiting = new HttpRequestMessage(HttpMethod.Get, EdgeApi.ConfigPath + "?wait=30");
+        waiting.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse(etag));
+        var poll = http.SendAsync(waiting);
+        await Task.Delay(300);
+        Assert.False(poll.IsCompleted);
+        var next = await AddPopAndPublishAsync("lhr2");
+        using var changed = await poll.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal($"\"{next}-", changed.Headers.ETag!.Tag[..($"{next}".Length + 2)]);
+    }
+
     private async Task<long> LatestVersionAsync()
     {
         await using var scope = _controlPlane!.CreateScope();
