@@ -602,11 +602,13 @@ public static class NetworkConfigurationValidator
                 Add(path + ".latencyMethods", $"Unknown latency method {(int)m}.");
             }
 
-            ProbeNodes(path + ".serviceProbeNodes", "service", p.ServiceProbeNodes);
-            ProbeNodes(path + ".latencyProbeNodes", "latency", p.LatencyProbeNodes);
+            // A POP without a probe of its own may have its servers tested from another POP; latency,
+            // though, is only meaningful measured from the POP itself.
+            ProbeNodes(path + ".serviceProbeNodes", "service", p.ServiceProbeNodes, mustBeLocal: false);
+            ProbeNodes(path + ".latencyProbeNodes", "latency", p.LatencyProbeNodes, mustBeLocal: true);
         }
 
-        private void ProbeNodes(string path, string kind, IReadOnlyDictionary<string, IReadOnlyList<string>> map)
+        private void ProbeNodes(string path, string kind, IReadOnlyDictionary<string, IReadOnlyList<string>> map, bool mustBeLocal)
         {
             foreach (var (popId, nodeIds) in map)
             {
@@ -626,7 +628,7 @@ public static class NetworkConfigurationValidator
                     {
                         Add($"{path}.{popId}", $"POP '{popId}' {kind} probe node '{nodeId}' does not have the probe role.");
                     }
-                    else if (node.PopId != popId)
+                    else if (mustBeLocal && node.PopId != popId)
                     {
                         Add($"{path}.{popId}", $"POP '{popId}' {kind} probe node '{nodeId}' is in POP '{node.PopId}'.");
                     }

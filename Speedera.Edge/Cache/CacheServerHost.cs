@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -78,6 +79,7 @@ public sealed class CacheServerHost : IAsyncDisposable
         Store.LoadFromDisk();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Speedera.Edge.Cache" });
         builder.Logging.ClearProviders();
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
         builder.Services.AddSingleton(_loggerFactory);
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = _options.InlineScheduling);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -89,10 +91,12 @@ public sealed class CacheServerHost : IAsyncDisposable
             // waiting on the 64 KB default response buffer.
             kestrel.Limits.MaxResponseBufferSize = Math.Max(64 * 1024, _options.MemoryObjectLimitBytes);
             kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
-            kestrel.Listen(_options.ListenEndpoint, listen => listen.Protocols = _options.Protocols);
+            // Without TLS there is no ALPN to offer HTTP/2 on; such listeners speak HTTP/1.1 (or h2c when asked for alone).
+            var plain = _options.Protocols == HttpProtocols.Http1AndHttp2 ? HttpProtocols.Http1 : _options.Protocols;
+            kestrel.Listen(_options.ListenEndpoint, listen => listen.Protocols = plain);
             foreach (var extra in _options.AdditionalListenEndpoints.Where(e => !e.Equals(_options.ListenEndpoint)))
             {
-                kestrel.Listen(extra, listen => listen.Protocols = _options.Protocols);
+                kestrel.Listen(extra, listen => listen.Protocols = plain);
             }
             if (_options.HttpsListenEndpoint is { } https)
             {
@@ -109,9 +113,19 @@ public sealed class CacheServerHost : IAsyncDisposable
         });
         var app = builder.Build();
         // What service probes test (the demo network's HTTP check): up once a configuration is loaded.
-        app.Map(HealthPath, (Func<HttpContext, IResult>)(_ => _configurationLoaded()
-            ? Results.Text("ok\n")
-            : Results.Text("no configuration yet\n", statusCode: StatusCodes.Status503ServiceUnavailable)));
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.Equals(HealthPath, StringComparison.Ordinal))
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+
+            var ready = _configurationLoaded();
+            context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.CacheControl = "no-store";
+            await context.Response.WriteAsync(ready ? "ok\n" : "no configuration yet\n", context.RequestAborted).ConfigureAwait(false);
+        });
         app.Run(_proxy.InvokeAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;

@@ -14,12 +14,15 @@ public sealed class DnsRole : IEdgeRole
     private static readonly TimeSpan DrainInterval = TimeSpan.FromSeconds(15);
     private readonly EdgeRoleContext context;
     private readonly DnsServerHost host;
+    private readonly Probe.NodeExchange exchange;
+    private Probe.ClientGroupPublisher? clientGroups;
     private CancellationTokenSource? stopping;
     private Task drainLoop = Task.CompletedTask;
 
     public DnsRole(EdgeRoleContext context)
     {
         this.context = context;
+        exchange = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Probe.NodeExchange>(context.Services);
         State = new DnsNodeState(context.TimeProvider);
         host = new DnsServerHost(
             new DnsServerOptions { Endpoint = context.Options.DnsListen },
@@ -41,7 +44,16 @@ public sealed class DnsRole : IEdgeRole
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Probes push service metrics and latency here; seen client groups go back to the latency probes.
+        await exchange.ReceiveMetricsAsync(State.Metrics, cancellationToken).ConfigureAwait(false);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        clientGroups = new Probe.ClientGroupPublisher(
+            State.ClientGroups,
+            () => context.Configuration.Current?.Configuration,
+            exchange.Sender,
+            context.TimeProvider,
+            context.LoggerFactory.CreateLogger<Probe.ClientGroupPublisher>());
+        await clientGroups.StartAsync(cancellationToken).ConfigureAwait(false);
         stopping = new CancellationTokenSource();
         drainLoop = DrainLoopAsync(stopping.Token);
     }
@@ -54,6 +66,11 @@ public sealed class DnsRole : IEdgeRole
             await drainLoop.ConfigureAwait(false);
             stopping.Dispose();
             stopping = null;
+        }
+
+        if (clientGroups is not null)
+        {
+            await clientGroups.StopAsync().ConfigureAwait(false);
         }
 
         await host.StopAsync(cancellationToken).ConfigureAwait(false);

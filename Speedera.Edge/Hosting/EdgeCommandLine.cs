@@ -26,6 +26,7 @@ public static class EdgeCommandLine
         new("--cache-listen", "IP:PORT", "Cache role HTTP listen address. Default 127.0.0.1:8080."),
         new("--metrics-listen", "IP:PORT", "Metric exchange listen address (probes push to dns nodes). Default 127.0.0.1:9100."),
         new("--loadp-listen", "IP:PORT", "Load agent listen address. Default 127.0.0.1:9200."),
+        new("--exchange-key-file", "FILE", "File holding the metric exchange key (base64, at least 16 bytes) shared by probes and dns nodes. Also read from SPEEDERA_EXCHANGE_KEY. Required for the dns and probe roles."),
         new("--status-listen", "IP:PORT", "Local status endpoint (GET /status, GET /healthz). Default: off."),
         new("--poll-timeout", "DURATION", "How long a config long-poll may wait at the control plane (e.g. 30s). Default 30s."),
         new("--heartbeat-interval", "DURATION", "Time between heartbeats. Default 10s."),
@@ -161,6 +162,30 @@ public static class EdgeCommandLine
             publicKey = readFile(publicKey);
         }
 
+        var exchangeKeyText = (Get(v, "--exchange-key-file") is { } exchangeFile ? readFile(exchangeFile).Trim() : null)
+            ?? environment("SPEEDERA_EXCHANGE_KEY");
+        byte[]? exchangeKey = null;
+        if (!string.IsNullOrWhiteSpace(exchangeKeyText))
+        {
+            try
+            {
+                exchangeKey = Convert.FromBase64String(exchangeKeyText);
+            }
+            catch (FormatException)
+            {
+                throw new FormatException("The metric exchange key must be base64.");
+            }
+
+            if (exchangeKey.Length < 16)
+            {
+                throw new FormatException("The metric exchange key must be at least 16 bytes.");
+            }
+        }
+        else if (roles.Contains("dns") || roles.Contains("probe"))
+        {
+            throw new FormatException("The dns and probe roles need the metric exchange key: --exchange-key-file or SPEEDERA_EXCHANGE_KEY.");
+        }
+
         var defaults = new EdgeOptions { NodeId = nodeId, PublicKey = publicKey, DataDirectory = "" };
         return defaults with
         {
@@ -178,6 +203,7 @@ public static class EdgeCommandLine
             HeartbeatInterval = Duration(v, "--heartbeat-interval") ?? defaults.HeartbeatInterval,
             UploadInterval = Duration(v, "--upload-interval") ?? defaults.UploadInterval,
             RetryDelay = Duration(v, "--retry-delay") ?? defaults.RetryDelay,
+            ExchangeKey = exchangeKey,
         };
     }
 

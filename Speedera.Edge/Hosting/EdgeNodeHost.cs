@@ -54,6 +54,7 @@ public static class EdgeNodeHost
             sp.GetRequiredService<TimeProvider>(),
             sp));
         services.AddSingleton<EdgeRoleHost>();
+        services.AddSingleton(sp => new Probe.NodeExchange(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EdgeStatus>();
 
         // Hosted services start in this order: the document on disk first, then the status endpoint

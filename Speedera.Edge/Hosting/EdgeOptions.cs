@@ -34,6 +34,9 @@ public sealed record EdgeOptions
 
     public IPEndPoint LoadPListen { get; init; } = IPEndPoint.Parse("127.0.0.1:9200");
 
+    /// <summary>The HMAC key of the metric exchange between probes and dns nodes (a secret; never in the configuration).</summary>
+    public byte[]? ExchangeKey { get; init; }
+
     /// <summary>Local status endpoint (GET /status, /healthz); none when null.</summary>
     public IPEndPoint? StatusListen { get; init; }
 

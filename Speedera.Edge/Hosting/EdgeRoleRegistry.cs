@@ -15,5 +15,7 @@ public static class EdgeRoleRegistry
         {
             ["dns"] = context => new Dns.DnsRole(context),
             ["cache"] = context => new Cache.CacheRole(context),
+            ["probe"] = context => new Probe.ProbeRole(context),
+            ["loadp"] = context => new LoadP.LoadPRole(context),
         };
 }

@@ -7,9 +7,14 @@ namespace Speedera.Web.Data;
 /// Seeds an empty database with a demo network: seven POPs on five continents, each with one
 /// cache server on its own loopback address (127.0.0.11 ...) so one machine can run it all.
 /// </summary>
-public sealed class DemoNetworkSeeder(SpeederaDbContext db)
+public sealed class DemoNetworkSeeder(SpeederaDbContext db, Microsoft.Extensions.Options.IOptions<Hosting.SpeederaOptions> options, TimeProvider time)
 {
     public const int CachePort = 8080;
+
+    /// <summary>The portal's default development port: the demo hostname's origin.</summary>
+    public const int DemoOriginPort = 5080;
+
+    private string ServiceZone => options.Value.ServiceZone;
 
     internal static readonly IReadOnlyList<(string Id, string Name, string City, string Country, double Lat, double Lon, string Network)> DemoPops =
     [
@@ -63,6 +68,28 @@ public sealed class DemoNetworkSeeder(SpeederaDbContext db)
             db.Pops.Add(pop);
         }
 
+        // A demo customer with one CDN hostname whose origin is this portal itself, so the whole path
+        // (DNS answer → cache → origin) can be tried on a fresh install: dig demo.<zone>, then curl it.
+        var now = time.GetUtcNow().UtcDateTime;
+        var demo = new Organization { Id = Guid.NewGuid(), Name = "Speedera Demo", CreatedAt = now };
+        db.Organizations.Add(demo);
+        db.Hostnames.Add(new HostnameEntity
+        {
+            Id = Guid.NewGuid(),
+            OrganizationId = demo.Id,
+            Name = $"demo.{ServiceZone}",
+            Kind = HostnameKind.ServiceZone,
+            Services = HostnameServices.Cdn,
+            Verification = VerificationState.Active,
+            VerifiedAt = now,
+            TtlSeconds = 20,
+            Origin = "127.0.0.1",
+            OriginPort = DemoOriginPort,
+            OriginHostHeader = "127.0.0.1",
+            CacheDefaultTtl = TimeSpan.FromMinutes(10),
+            CreatedAt = now,
+            UpdatedAt = now,
+        });
         await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -70,7 +70,7 @@ public class ValidatorTests
         ["probe_nodes_for_unknown_pop"] = (c => c with { Probes = c.Probes with { LatencyProbeNodes = new Dictionary<string, IReadOnlyList<string>> { ["lhr"] = ["node-sjc-1"] } } }, "probes.latencyProbeNodes.lhr", "Latency probe nodes are listed for unknown POP 'lhr'"),
         ["probe_node_unknown"] = (c => c with { Probes = c.Probes with { ServiceProbeNodes = new Dictionary<string, IReadOnlyList<string>> { ["sjc"] = ["node-x"] } } }, "probes.serviceProbeNodes.sjc", "service probe node 'node-x' is not a known node"),
         ["probe_node_without_probe_role"] = (c => c with { Nodes = [c.Nodes[0] with { Roles = NodeRoles.Dns }, c.Nodes[1]] }, "probes.serviceProbeNodes.sjc", "does not have the probe role"),
-        ["probe_node_in_other_pop"] = (c => c with { Probes = c.Probes with { ServiceProbeNodes = new Dictionary<string, IReadOnlyList<string>> { ["sjc"] = ["node-ams-1"] } } }, "probes.serviceProbeNodes.sjc", "is in POP 'ams'"),
+        ["latency_probe_node_in_other_pop"] = (c => c with { Probes = c.Probes with { LatencyProbeNodes = new Dictionary<string, IReadOnlyList<string>> { ["sjc"] = ["node-ams-1"] } } }, "probes.latencyProbeNodes.sjc", "is in POP 'ams'"),
     };
 
     public static TheoryData<string> RuleNames => [.. Rules.Keys];
@@ -91,6 +91,16 @@ public class ValidatorTests
 
         Assert.False(result.IsValid);
         Assert.Contains(result.Errors, e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Service_probe_node_may_test_a_pop_without_its_own_probe()
+    {
+        var sample = SampleConfiguration.Create();
+        var config = sample with { Probes = sample.Probes with { ServiceProbeNodes = new Dictionary<string, IReadOnlyList<string>> { ["sjc"] = ["node-ams-1"] } } };
+
+        var result = NetworkConfigurationValidator.Validate(config);
+        Assert.True(result.IsValid, result.ToString());
     }
 
     [Fact]

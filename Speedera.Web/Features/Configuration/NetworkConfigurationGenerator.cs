@@ -120,7 +120,7 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
             Hostnames = configHostnames,
             Probes = DefaultProbes with
             {
-                ServiceProbeNodes = ProbeNodes(nodes),
+                ServiceProbeNodes = ServiceProbeAssignments(pops, nodes),
                 LatencyProbeNodes = ProbeNodes(nodes),
             },
         };
@@ -134,6 +134,19 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
         h.Services.HasFlag(HostnameServices.Cdn)
             ? !string.IsNullOrEmpty(h.Origin)
             : h.Addresses.Any(a => !a.HiddenFailover);
+
+    /// <summary>
+    /// Each POP's servers are tested by the probe nodes in that POP; a POP without one of its own is
+    /// tested by every probe node, so no server goes unwatched.
+    /// </summary>
+    private static Dictionary<string, IReadOnlyList<string>> ServiceProbeAssignments(List<PopEntity> pops, List<Speedera.Web.Features.Edge.EdgeNodeEntity> nodes)
+    {
+        var local = ProbeNodes(nodes);
+        var all = nodes.Where(n => n.Roles.HasFlag(NodeRoles.Probe)).Select(n => n.Id).Order(StringComparer.Ordinal).ToList();
+        return all.Count == 0
+            ? local
+            : pops.ToDictionary(p => p.Id, p => local.TryGetValue(p.Id, out var own) ? own : all, StringComparer.Ordinal);
+    }
 
     private static Dictionary<string, IReadOnlyList<string>> ProbeNodes(List<Speedera.Web.Features.Edge.EdgeNodeEntity> nodes) =>
         nodes.Where(n => n.Roles.HasFlag(NodeRoles.Probe))

@@ -108,6 +108,7 @@ internal sealed partial class EmbeddedEdgeNode(
             }
 
             string key;
+            List<IPEndPoint> serverEndpoints;
             using (var scope = scopes.CreateScope())
             {
                 var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
@@ -124,7 +125,16 @@ internal sealed partial class EmbeddedEdgeNode(
                 }
 
                 key = (await nodes.IssueKeyAsync(embedded.NodeId, "embedded node", lifetime.ApplicationStopping)).Key;
+
+                // The demo network's servers live on loopback addresses: this one node serves as each of them.
+                var services = await db.ServerServices.AsNoTracking()
+                    .Where(x => x.Type == ServiceType.Http && x.Server!.Enabled)
+                    .Select(x => new { x.Server!.Address, x.Port })
+                    .ToListAsync(lifetime.ApplicationStopping);
+                serverEndpoints = [.. services.Select(e => IPEndPoint.TryParse($"{e.Address}:{e.Port}", out var ep) ? ep : null).OfType<IPEndPoint>()];
             }
+
+            var dataDirectory = Path.Combine(speedera.Value.ResolveDataDirectory(environment.ContentRootPath), "edge", embedded.NodeId);
 
             var options = new EdgeOptions
             {
@@ -133,7 +143,9 @@ internal sealed partial class EmbeddedEdgeNode(
                 ControlPlane = address,
                 NodeKey = key,
                 PublicKey = signingKey.PublicKeyBase64,
-                DataDirectory = Path.Combine(speedera.Value.ResolveDataDirectory(environment.ContentRootPath), "edge", embedded.NodeId),
+                DataDirectory = dataDirectory,
+                ExchangeKey = ExchangeKey(dataDirectory),
+                CacheAlsoListen = serverEndpoints,
                 DnsListen = IPEndPoint.Parse(embedded.DnsListen),
                 CacheListen = IPEndPoint.Parse(embedded.CacheListen),
                 MetricsListen = IPEndPoint.Parse(embedded.MetricsListen),
@@ -147,6 +159,26 @@ internal sealed partial class EmbeddedEdgeNode(
         {
             LogFailed(logger, ex);
         }
+    }
+
+    /// <summary>The embedded node's metric exchange key: made once, kept in its data directory (never in the repository).</summary>
+    private static byte[] ExchangeKey(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, "exchange.key");
+        if (File.Exists(path))
+        {
+            return Convert.FromBase64String(File.ReadAllText(path).Trim());
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        File.WriteAllText(path, Convert.ToBase64String(key));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return key;
     }
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Embedded edge node {NodeId} started against {ControlPlane} with roles [{Roles}]")]

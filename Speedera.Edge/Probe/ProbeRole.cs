@@ -1,0 +1,72 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Speedera.Core.Probes;
+using Speedera.Core.Reports;
+using Speedera.Edge.ControlPlane;
+using Speedera.Edge.Hosting;
+
+namespace Speedera.Edge.Probe;
+
+/// <summary>
+/// The probe role: service probes for the POPs this node is assigned, results pushed to every dns
+/// node and sent home; latency probes for the client groups the dns nodes report.
+/// </summary>
+public sealed class ProbeRole : IEdgeRole
+{
+    private readonly EdgeRoleContext context;
+    private readonly NodeExchange exchange;
+    private ServiceProbeHost? services;
+    private LatencyProbeHost? latency;
+
+    public ProbeRole(EdgeRoleContext context)
+    {
+        this.context = context;
+        exchange = context.Services.GetRequiredService<NodeExchange>();
+    }
+
+    public string Name => "probe";
+
+    public LatencyProbeHost? Latency => latency;
+
+    public RoleHealth Health => services is null
+        ? RoleHealth.Starting
+        : new RoleHealth(RoleStatus.Healthy, $"{services.TestsRun} service tests, {latency?.Tables.Values.Sum(t => t.Count) ?? 0} client groups");
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Func<Speedera.Core.Configuration.NetworkConfiguration?> config = () => context.Configuration.Current?.Configuration;
+        services = new ServiceProbeHost(
+            context.Options.NodeId,
+            config,
+            exchange.Sender,
+            context.TimeProvider,
+            context.LoggerFactory.CreateLogger<ServiceProbeHost>(),
+            new ServiceProbeOptions { ControlPlane = SendHome });
+        latency = new LatencyProbeHost(
+            context.Options.NodeId,
+            config,
+            exchange.Sender,
+            context.TimeProvider,
+            context.LoggerFactory.CreateLogger<LatencyProbeHost>(),
+            new LatencyProbeOptions { DataDirectory = Path.Combine(context.Options.DataDirectory, "latency") });
+        await exchange.ReceiveClientGroupsAsync(latency, cancellationToken).ConfigureAwait(false);
+        await services.StartAsync(cancellationToken).ConfigureAwait(false);
+        await latency.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (services is not null)
+        {
+            await services.StopAsync().ConfigureAwait(false);
+        }
+
+        if (latency is not null)
+        {
+            await latency.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void SendHome(IReadOnlyList<ServiceMetric> metrics) =>
+        context.Uploader.Enqueue(UploadKinds.ProbeResults, metrics.ToArray(), EdgeReportJson.Default.ServiceMetricArray);
+}
