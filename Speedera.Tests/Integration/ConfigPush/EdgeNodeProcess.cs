@@ -21,6 +21,9 @@ internal sealed class EdgeNodeProcess : IAsyncDisposable
 
     public string NodeId { get; }
 
+    /// <summary>The metric exchange key the dns and probe roles share; one per test run.</summary>
+    private static readonly string ExchangeKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public IEnumerable<string> Output => _output;
 
     public static EdgeNodeProcess Start(string nodeId, string nodeKey, Uri controlPlane, string publicKey, string dataDirectory, params string[] extraArgs)
@@ -43,6 +46,7 @@ internal sealed class EdgeNodeProcess : IAsyncDisposable
         }
 
         psi.Environment["SPEEDERA_NODE_KEY"] = nodeKey;
+        psi.Environment["SPEEDERA_EXCHANGE_KEY"] = ExchangeKey;
         psi.Environment["DOTNET_NOLOGO"] = "1";
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start");
         var node = new EdgeNodeProcess(process, statusPort, nodeId);
