@@ -69,6 +69,15 @@ public sealed class NocPagesTests : IAsyncLifetime
         var rows = page.QuerySelectorAll("[data-testid=config-history] tbody tr");
         Assert.Equal(3, rows.Length);
         Assert.Contains("admin@speedera.local", rows[0].TextContent, StringComparison.Ordinal);
+
+        // The signed file and the public key download are what a node needs to run without a control plane.
+        var envelopeBytes = await _browser.GetByteArrayAsync(rows[0].QuerySelector("a[download]")!.GetAttribute("href"));
+        var pem = await _browser.GetStringAsync("/noc/configuration/public-key.pem");
+        Assert.True(Speedera.Core.Configuration.ConfigurationKeys.TryImportPublicKey(pem, out var publicKey, out _));
+        Assert.True(Speedera.Core.Configuration.SignedConfiguration.TryParse(envelopeBytes, out var envelope, out _));
+        Assert.True(envelope!.TryVerify(publicKey!, out var document, out _, out var detail), detail);
+        Assert.Equal(3, document!.Version);
+        publicKey!.Dispose();
     }
 
     [Fact]
