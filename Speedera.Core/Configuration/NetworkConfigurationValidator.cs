@@ -54,7 +54,7 @@ public static class NetworkConfigurationValidator
         private readonly HashSet<string> _pops = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Server> _servers = new(StringComparer.Ordinal);
         private readonly Dictionary<string, EdgeNode> _nodes = new(StringComparer.Ordinal);
-        private readonly List<string> _zones = [];
+        private readonly HashSet<string> _zones = new(StringComparer.Ordinal);
 
         private void Add(string path, string message) => Errors.Add(new ConfigurationError(path, message));
 
@@ -182,8 +182,14 @@ public static class NetworkConfigurationValidator
                 }
             }
 
-            InRange(path + ".interval", $"Service '{server.Id}/{s.Id}' interval", s.Interval, MinServiceInterval, MaxServiceInterval);
-            InRange(path + ".timeout", $"Service '{server.Id}/{s.Id}' timeout", s.Timeout, MinProbeTimeout, MaxProbeTimeout);
+            if (s.Interval < MinServiceInterval || s.Interval > MaxServiceInterval)
+            {
+                InRange(path + ".interval", $"Service '{server.Id}/{s.Id}' interval", s.Interval, MinServiceInterval, MaxServiceInterval);
+            }
+            if (s.Timeout < MinProbeTimeout || s.Timeout > MaxProbeTimeout)
+            {
+                InRange(path + ".timeout", $"Service '{server.Id}/{s.Id}' timeout", s.Timeout, MinProbeTimeout, MaxProbeTimeout);
+            }
             if (s.Timeout > s.Interval)
             {
                 Add(path + ".timeout", $"Service '{server.Id}/{s.Id}' timeout {Seconds(s.Timeout)} is longer than its interval {Seconds(s.Interval)}.");
@@ -242,6 +248,7 @@ public static class NetworkConfigurationValidator
 
         private void ValidateZones()
         {
+            var allZones = new HashSet<string>(c.Zones.Select(z => z.Name), StringComparer.Ordinal);
             for (var i = 0; i < c.Zones.Count; i++)
             {
                 var zone = c.Zones[i];
@@ -252,19 +259,22 @@ public static class NetworkConfigurationValidator
                     continue;
                 }
 
-                foreach (var other in _zones)
+                if (!_zones.Add(zone.Name))
                 {
-                    if (other == zone.Name)
+                    Add(path + ".name", $"Duplicate zone '{zone.Name}'.");
+                    continue;
+                }
+
+                // Walk up the labels: any served ancestor means the two zones overlap.
+                for (var dot = zone.Name.IndexOf('.', StringComparison.Ordinal); dot >= 0; dot = zone.Name.IndexOf('.', dot + 1))
+                {
+                    var ancestor = zone.Name[(dot + 1)..];
+                    if (allZones.Contains(ancestor))
                     {
-                        Add(path + ".name", $"Duplicate zone '{zone.Name}'.");
-                    }
-                    else if (IsWithin(zone.Name, other) || IsWithin(other, zone.Name))
-                    {
-                        Add(path + ".name", $"Zone '{zone.Name}' overlaps zone '{other}'.");
+                        Add(path + ".name", $"Zone '{zone.Name}' overlaps zone '{ancestor}'.");
                     }
                 }
 
-                _zones.Add(zone.Name);
                 ValidateSoa(zone, path + ".soa");
 
                 if (zone.NameServers.Count == 0)
@@ -391,7 +401,10 @@ public static class NetworkConfigurationValidator
                     Add(path + ".services", $"Hostname '{h.Name}' has no valid service (CDN and/or GTM).");
                 }
 
-                InRange(path + ".ttl", $"Hostname '{h.Name}' TTL", h.Ttl, MinHostnameTtl, MaxHostnameTtl);
+                if (h.Ttl < MinHostnameTtl || h.Ttl > MaxHostnameTtl)
+                {
+                    InRange(path + ".ttl", $"Hostname '{h.Name}' TTL", h.Ttl, MinHostnameTtl, MaxHostnameTtl);
+                }
                 ValidateCandidates(h, path);
                 ValidatePersistence(h, path + ".persistence");
                 ValidateStaticMappings(h, path);
@@ -416,32 +429,32 @@ public static class NetworkConfigurationValidator
             for (var j = 0; j < h.Candidates.Count; j++)
             {
                 var cand = h.Candidates[j];
-                var cPath = $"{path}.candidates[{j}]";
+                string CPath() => $"{path}.candidates[{j}]";
                 if (!_servers.TryGetValue(cand.ServerId, out var server))
                 {
-                    Add(cPath + ".serverId", $"Hostname '{h.Name}' candidate refers to unknown server '{cand.ServerId}'.");
+                    Add(CPath() + ".serverId", $"Hostname '{h.Name}' candidate refers to unknown server '{cand.ServerId}'.");
                 }
                 else
                 {
                     if (!server.Services.Any(s => s.Id == cand.ServiceId))
                     {
-                        Add(cPath + ".serviceId", $"Hostname '{h.Name}' candidate refers to unknown service '{cand.ServiceId}' on server '{cand.ServerId}'.");
+                        Add(CPath() + ".serviceId", $"Hostname '{h.Name}' candidate refers to unknown service '{cand.ServiceId}' on server '{cand.ServerId}'.");
                     }
 
                     if (h.Services.HasFlag(HostnameServices.Cdn) && server.Kind != ServerKind.Edge)
                     {
-                        Add(cPath + ".serverId", $"CDN hostname '{h.Name}' candidate '{cand.ServerId}' is not an edge server.");
+                        Add(CPath() + ".serverId", $"CDN hostname '{h.Name}' candidate '{cand.ServerId}' is not an edge server.");
                     }
                 }
 
                 if (!keys.Add((cand.ServerId, cand.ServiceId)))
                 {
-                    Add(cPath, $"Hostname '{h.Name}' lists candidate '{cand.ServerId}/{cand.ServiceId}' twice.");
+                    Add(CPath(), $"Hostname '{h.Name}' lists candidate '{cand.ServerId}/{cand.ServiceId}' twice.");
                 }
 
                 if (cand.Weight is < MinWeight or > MaxWeight)
                 {
-                    Add(cPath + ".weight", $"Hostname '{h.Name}' candidate '{cand.ServerId}' weight {cand.Weight} is outside {MinWeight}..{MaxWeight}.");
+                    Add(CPath() + ".weight", $"Hostname '{h.Name}' candidate '{cand.ServerId}' weight {cand.Weight} is outside {MinWeight}..{MaxWeight}.");
                 }
             }
 
@@ -459,8 +472,14 @@ public static class NetworkConfigurationValidator
                 return;
             }
 
-            InRange(path + ".accessTimeout", $"Hostname '{h.Name}' persistence access timeout", p.AccessTimeout, TimeSpan.FromSeconds(1), MaxPersistenceTimeout);
-            InRange(path + ".refreshTimeout", $"Hostname '{h.Name}' persistence refresh timeout", p.RefreshTimeout, TimeSpan.FromSeconds(1), MaxPersistenceTimeout);
+            if (p.AccessTimeout < TimeSpan.FromSeconds(1) || p.AccessTimeout > MaxPersistenceTimeout)
+            {
+                InRange(path + ".accessTimeout", $"Hostname '{h.Name}' persistence access timeout", p.AccessTimeout, TimeSpan.FromSeconds(1), MaxPersistenceTimeout);
+            }
+            if (p.RefreshTimeout < TimeSpan.FromSeconds(1) || p.RefreshTimeout > MaxPersistenceTimeout)
+            {
+                InRange(path + ".refreshTimeout", $"Hostname '{h.Name}' persistence refresh timeout", p.RefreshTimeout, TimeSpan.FromSeconds(1), MaxPersistenceTimeout);
+            }
         }
 
         private void ValidateStaticMappings(Hostname h, string path)
@@ -527,7 +546,10 @@ public static class NetworkConfigurationValidator
                 Add(path + ".originHostHeader", $"Hostname '{h.Name}' origin Host header '{hostHeader}' is not a host name.");
             }
 
-            InRange(path + ".defaultTtl", $"Hostname '{h.Name}' cache default TTL", cache.DefaultTtl, TimeSpan.Zero, MaxCacheTtl);
+            if (cache.DefaultTtl < TimeSpan.Zero || cache.DefaultTtl > MaxCacheTtl)
+            {
+                InRange(path + ".defaultTtl", $"Hostname '{h.Name}' cache default TTL", cache.DefaultTtl, TimeSpan.Zero, MaxCacheTtl);
+            }
 
             foreach (var alias in cache.Aliases)
             {

@@ -24,6 +24,7 @@ public sealed partial class ConfigurationPoller(
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private string? _lastRefusedETag;
+    private int _lastUnexpectedStatus;
     private bool _unreachable;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -84,14 +85,23 @@ public sealed partial class ConfigurationPoller(
         using var response = await connection.Client.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotModified)
         {
+            _lastUnexpectedStatus = 0;
             return null;
         }
 
         if (response.StatusCode != HttpStatusCode.OK)
         {
-            LogUnexpectedStatus(logger, (int)response.StatusCode);
+            // 401 (key revoked), 404 (nothing published yet), 5xx: said once, retried quietly.
+            if ((int)response.StatusCode != _lastUnexpectedStatus)
+            {
+                _lastUnexpectedStatus = (int)response.StatusCode;
+                LogUnexpectedStatus(logger, _lastUnexpectedStatus);
+            }
+
             return options.RetryDelay;
         }
+
+        _lastUnexpectedStatus = 0;
 
         var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
         var result = verifier.Verify(bytes);

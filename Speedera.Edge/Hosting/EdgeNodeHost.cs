@@ -30,6 +30,7 @@ public static class EdgeNodeHost
                 o.TimestampFormat = "HH:mm:ss.fff ";
                 o.UseUtcTimestamp = true;
             });
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         }
         else
         {
@@ -56,9 +57,10 @@ public static class EdgeNodeHost
         services.AddSingleton(sp => new Probe.NodeExchange(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EdgeStatus>();
 
-        // Hosted services start in this order: the document first, then the roles that read it.
+        // Hosted services start in this order: the document on disk first, then the status endpoint
+        // and the control-plane client (so a role that waits for a document at start gets one), then
+        // the roles. They stop in reverse order.
         services.AddHostedService<ConfigurationBootstrapper>();
-        services.AddHostedService(sp => sp.GetRequiredService<EdgeRoleHost>());
         services.AddHostedService<EdgeStatusServer>();
         if (options.ControlPlane is not null)
         {
@@ -67,6 +69,8 @@ public static class EdgeNodeHost
             services.AddHostedService<HeartbeatSender>();
             services.AddHostedService<UploadSender>();
         }
+
+        services.AddHostedService(sp => sp.GetRequiredService<EdgeRoleHost>());
 
         return builder.Build();
     }

@@ -21,9 +21,12 @@ internal sealed class EdgeNodeProcess : IAsyncDisposable
 
     public string NodeId { get; }
 
+    /// <summary>The metric exchange key the dns and probe roles share; one per test run.</summary>
+    private static readonly string ExchangeKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public IEnumerable<string> Output => _output;
 
-    public static EdgeNodeProcess Start(string nodeId, string nodeKey, Uri controlPlane, string publicKey, string dataDirectory)
+    public static EdgeNodeProcess Start(string nodeId, string nodeKey, Uri controlPlane, string publicKey, string dataDirectory, params string[] extraArgs)
     {
         var statusPort = ControlPlaneHost.FreePort();
         var psi = new ProcessStartInfo("dotnet")
@@ -37,12 +40,13 @@ internal sealed class EdgeNodeProcess : IAsyncDisposable
                      EdgeDll(), "--node-id", nodeId, "--control-plane", controlPlane.ToString(), "--public-key", publicKey,
                      "--data-dir", dataDirectory, "--status-listen", $"127.0.0.1:{statusPort}",
                      "--poll-timeout", "20s", "--heartbeat-interval", "500ms", "--upload-interval", "200ms", "--retry-delay", "300ms",
-                 })
+                 }.Concat(extraArgs))
         {
             psi.ArgumentList.Add(arg);
         }
 
         psi.Environment["SPEEDERA_NODE_KEY"] = nodeKey;
+        psi.Environment["SPEEDERA_EXCHANGE_KEY"] = ExchangeKey;
         psi.Environment["DOTNET_NOLOGO"] = "1";
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start");
         var node = new EdgeNodeProcess(process, statusPort, nodeId);

@@ -56,11 +56,15 @@ public sealed class ConfigurationFeed(IServiceScopeFactory scopes)
 
             try
             {
-                await changed.WaitAsync(RefreshInterval, deadline.Token).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                await ReloadAsync(deadline.Token).ConfigureAwait(false);
+                try
+                {
+                    await changed.WaitAsync(RefreshInterval, deadline.Token).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Another portal instance may have published: look at the database now and then.
+                    await ReloadAsync(deadline.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {

@@ -28,6 +28,7 @@ public static partial class EdgeApiEndpoints
         api.MapPost("/heartbeat", PostHeartbeatAsync);
         api.MapPost("/uploads/{kind}", PostUploadsAsync);
         Content.PurgeEdgeEndpoints.MapPurgeEdgeEndpoints(api);
+        endpoints.MapConfigurationDownloads();
         return endpoints;
     }
 

@@ -54,7 +54,8 @@ internal sealed partial class EmbeddedEdgeNode(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _started = lifetime.ApplicationStarted.Register(() => _ = StartEdgeAsync());
+        // Off the callback thread: starting roles must not hold up the portal's own ApplicationStarted callbacks.
+        _started = lifetime.ApplicationStarted.Register(() => _ = Task.Run(StartEdgeAsync));
         return Task.CompletedTask;
     }
 

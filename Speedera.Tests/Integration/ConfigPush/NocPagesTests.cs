@@ -1,0 +1,151 @@
+using System.Net;
+using AngleSharp.Html.Dom;
+using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Speedera.Core.Configuration;
+using Speedera.Web.Data;
+using Speedera.Web.Features.Edge;
+
+namespace Speedera.Tests.Integration.ConfigPush;
+
+/// <summary>The NOC pages as an admin uses them: plain HTML forms with antiforgery tokens, no JavaScript.</summary>
+[Trait("Category", "Integration")]
+public sealed class NocPagesTests : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "speedera-nocpages-" + Guid.NewGuid().ToString("N"));
+    private ControlPlaneHost _host = default!;
+    private HttpClient _browser = default!;
+
+    public async Task InitializeAsync()
+    {
+        _host = new ControlPlaneHost(_root, ControlPlaneHost.FreePort());
+        _host.StartServer();
+        await using (var scope = _host.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<EdgeNodeService>().EnrollAsync("dns-1", "sjc", NodeRoles.Dns, "127.0.0.1:8053", null, null, null);
+        }
+
+        _browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true, UseProxy = false })
+        {
+            BaseAddress = _host.BaseAddress,
+        };
+        var login = await SubmitAsync("/Account/Login", "login", new() { ["Input.Email"] = "admin@speedera.local", ["Input.Password"] = "Integration-test-1x" });
+        Assert.DoesNotContain("Invalid login", login.Body!.TextContent, StringComparison.Ordinal);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _browser.Dispose();
+        await _host.DisposeAsync();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Admin_publishes_and_rolls_back_from_the_history_page()
+    {
+        var page = await SubmitAsync("/noc/configuration", "publish", []);
+        Assert.Contains("Published version 1", page.Body!.TextContent, StringComparison.Ordinal);
+        Assert.Equal("1", page.QuerySelector("[data-testid=latest-version]")!.TextContent);
+
+        await using (var scope = _host.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+            db.Pops.Add(new PopEntity { Id = "ams", Name = "Amsterdam", City = "Amsterdam", Country = "NL", Network = "AMS-IX" });
+            await db.SaveChangesAsync();
+        }
+
+        page = await SubmitAsync("/noc/configuration", "publish", []);
+        Assert.Contains("Published version 2: POPs +1 (ams)", page.Body!.TextContent, StringComparison.Ordinal);
+
+        page = await SubmitAsync("/noc/configuration", "rollback-1", []);
+        Assert.Contains("Published version 3: Roll back to version 1: POPs -1 (ams)", page.Body!.TextContent, StringComparison.Ordinal);
+        var rows = page.QuerySelectorAll("[data-testid=config-history] tbody tr");
+        Assert.Equal(3, rows.Length);
+        Assert.Contains("admin@speedera.local", rows[0].TextContent, StringComparison.Ordinal);
+
+        // The signed file and the public key download are what a node needs to run without a control plane.
+        var envelopeBytes = await _browser.GetByteArrayAsync(rows[0].QuerySelector("a[download]")!.GetAttribute("href"));
+        var pem = await _browser.GetStringAsync("/noc/configuration/public-key.pem");
+        Assert.True(Speedera.Core.Configuration.ConfigurationKeys.TryImportPublicKey(pem, out var publicKey, out _));
+        Assert.True(Speedera.Core.Configuration.SignedConfiguration.TryParse(envelopeBytes, out var envelope, out _));
+        Assert.True(envelope!.TryVerify(publicKey!, out var document, out _, out var detail), detail);
+        Assert.Equal(3, document!.Version);
+        publicKey!.Dispose();
+    }
+
+    [Fact]
+    public async Task Noc_enrols_a_node_issues_a_key_once_and_revokes_it()
+    {
+        var page = await SubmitAsync("/noc/nodes", "enrol", new()
+        {
+            ["Input.NodeId"] = "cache-9",
+            ["Input.PopId"] = "iad",
+            ["Input.Cache"] = "true",
+            ["Input.CacheEndpoint"] = "127.0.0.9:8080",
+        });
+        Assert.Contains("Node cache-9 enrolled; configuration version 1", page.Body!.TextContent, StringComparison.Ordinal);
+        Assert.NotNull(page.QuerySelector("tr[data-node=cache-9]"));
+
+        page = await SubmitAsync("/noc/nodes", "issue-cache-9", []);
+        var key = page.QuerySelector("[data-testid=node-key]")!.TextContent;
+        Assert.Equal(43, key.Length);
+        await using (var scope = _host.CreateScope())
+        {
+            var nodes = scope.ServiceProvider.GetRequiredService<EdgeNodeService>();
+            Assert.True(await nodes.AuthenticateAsync("cache-9", key));
+        }
+
+        page = await GetAsync("/noc/nodes");
+        Assert.Null(page.QuerySelector("[data-testid=node-key]"));
+        var revokeForm = page.QuerySelectorAll("form").OfType<IHtmlFormElement>()
+            .Single(f => f.QuerySelector("input[name=_handler]")?.GetAttribute("value")?.StartsWith("revoke-", StringComparison.Ordinal) == true);
+        page = await SubmitAsync("/noc/nodes", revokeForm.QuerySelector("input[name=_handler]")!.GetAttribute("value")!, []);
+        Assert.Contains("Key revoked", page.Body!.TextContent, StringComparison.Ordinal);
+        await using (var scope = _host.CreateScope())
+        {
+            Assert.False(await scope.ServiceProvider.GetRequiredService<EdgeNodeService>().AuthenticateAsync("cache-9", key));
+            Assert.Single(await scope.ServiceProvider.GetRequiredService<SpeederaDbContext>().EdgeNodeKeys.Where(k => k.RevokedAt != null).ToListAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Enrolling_a_dns_node_without_an_endpoint_is_refused_with_the_reason()
+    {
+        var page = await SubmitAsync("/noc/nodes", "enrol", new() { ["Input.NodeId"] = "dns-2", ["Input.PopId"] = "sjc", ["Input.Dns"] = "true" });
+        Assert.Contains("needs a DNS endpoint", page.Body!.TextContent, StringComparison.Ordinal);
+        Assert.Null(page.QuerySelector("tr[data-node=dns-2]"));
+    }
+
+    private async Task<IHtmlDocument> GetAsync(string path)
+    {
+        var html = await _browser.GetStringAsync(path);
+        return new HtmlParser().ParseDocument(html);
+    }
+
+    /// <summary>Fills the form named <paramref name="formName"/> on <paramref name="path"/> as a browser would and posts it.</summary>
+    private async Task<IHtmlDocument> SubmitAsync(string path, string formName, Dictionary<string, string> values)
+    {
+        var page = await GetAsync(path);
+        var form = page.QuerySelectorAll("form").OfType<IHtmlFormElement>()
+            .FirstOrDefault(f => f.QuerySelector("input[name=_handler]")?.GetAttribute("value") == formName)
+            ?? throw new InvalidOperationException($"No form '{formName}' on {path}:\n{page.Body?.TextContent}");
+        var fields = new List<KeyValuePair<string, string>>();
+        foreach (var input in form.QuerySelectorAll("input[type=hidden]"))
+        {
+            fields.Add(new(input.GetAttribute("name")!, input.GetAttribute("value") ?? ""));
+        }
+
+        fields.AddRange(values);
+        using var response = await _browser.PostAsync(form.GetAttribute("action") is { Length: > 0 } action ? action : path, new FormUrlEncodedContent(fields));
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {html}");
+        return new HtmlParser().ParseDocument(html);
+    }
+}
