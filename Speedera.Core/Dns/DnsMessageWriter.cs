@@ -229,7 +229,12 @@ public ref struct DnsMessageWriter
     /// <summary>Writes a name, replacing its longest already-written suffix by a pointer.</summary>
     private bool TryWriteName(scoped ReadOnlySpan<byte> name)
     {
+        // Labels written now become compression targets only once the name is complete (until then
+        // the bytes after them are not a name yet): they are staged past _targetCount, which
+        // FindTarget does not search, and committed at the end.
+        int pending = 0;
         int labelStart = 0;
+        bool done = false;
         while (labelStart < name.Length && name[labelStart] != 0)
         {
             var suffix = name[labelStart..];
@@ -242,7 +247,8 @@ public ref struct DnsMessageWriter
                 }
 
                 BinaryPrimitives.WriteUInt16BigEndian(_buffer[at..], (ushort)(0xC000 | target));
-                return true;
+                done = true;
+                break;
             }
 
             int len = name[labelStart];
@@ -251,9 +257,9 @@ public ref struct DnsMessageWriter
                 return false;
             }
 
-            if (Position < 0x3FFF && _targetCount < MaxTargets)
+            if (Position < 0x3FFF && _targetCount + pending < MaxTargets)
             {
-                _targets[_targetCount++] = (ushort)Position;
+                _targets[_targetCount + pending++] = (ushort)Position;
             }
 
             name.Slice(labelStart, 1 + len).CopyTo(_buffer[Position..]);
@@ -261,12 +267,17 @@ public ref struct DnsMessageWriter
             labelStart += 1 + len;
         }
 
-        if (Position + 1 > _limit)
+        if (!done)
         {
-            return false;
+            if (Position + 1 > _limit)
+            {
+                return false;
+            }
+
+            _buffer[Position++] = 0;
         }
 
-        _buffer[Position++] = 0;
+        _targetCount += pending;
         return true;
     }
 

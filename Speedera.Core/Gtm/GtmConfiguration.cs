@@ -55,7 +55,7 @@ public sealed class GtmConfiguration
                 }
             }
 
-            plans[name] = new HostnamePlan(name, hostname, [.. candidates], [.. mappings]);
+            plans[name] = new HostnamePlan(name, hostname, [.. candidates], [.. mappings], configuration.Probes);
         }
 
         return new GtmConfiguration(configuration, plans);
@@ -67,8 +67,10 @@ public sealed class GtmConfiguration
 
 public sealed class HostnamePlan
 {
-    internal HostnamePlan(string name, Hostname source, CandidatePlan[] candidates, StaticMappingPlan[] mappings)
+    internal HostnamePlan(string name, Hostname source, CandidatePlan[] candidates, StaticMappingPlan[] mappings, ProbeSettings probes)
     {
+        MetricStaleAfter = probes.MetricStaleAfter;
+        LatencyStaleAfter = probes.LatencyStaleAfter;
         Name = name;
         Source = source;
         V4 = [.. candidates.Where(c => !c.IsV6)];
@@ -88,6 +90,12 @@ public sealed class HostnamePlan
     public StaticMappingPlan[] StaticMappings { get; }
 
     public uint TtlSeconds { get; }
+
+    /// <summary>A service metric older than this counts as down (ProbeSettings.MetricStaleAfter).</summary>
+    public TimeSpan MetricStaleAfter { get; }
+
+    /// <summary>A latency older than this is still used but the group is queued for a new measurement.</summary>
+    public TimeSpan LatencyStaleAfter { get; }
 
     public CandidatePlan[] For(bool v6) => v6 ? V6 : V4;
 }

@@ -28,7 +28,8 @@ public enum GtmReason : byte
     AllDown,
 }
 
-public readonly record struct GtmDecision(GtmReason Reason, int Count, bool DependsOnClient);
+/// <summary>What the engine chose: how many answers it wrote, why, whether the answer depends on the client, and when.</summary>
+public readonly record struct GtmDecision(GtmReason Reason, int Count, bool DependsOnClient, DateTimeOffset DecidedAt);
 
 /// <summary>Tolerances that decide when candidates are "comparable" and left to the weights.</summary>
 public sealed record GtmEngineOptions
@@ -70,13 +71,13 @@ public sealed class GtmEngine(
     public PersistenceTable Persistence => persistence;
 
     /// <summary>Chooses answers for <paramref name="plan"/> (A when <paramref name="v6"/> is false, AAAA otherwise).</summary>
-    public GtmDecision Decide(HostnamePlan plan, bool v6, in GtmClient client, TimeSpan metricStaleAfter, Span<CandidatePlan?> answers)
+    public GtmDecision Decide(HostnamePlan plan, bool v6, in GtmClient client, Span<CandidatePlan?> answers)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var all = plan.For(v6);
         if (all.Length == 0 || answers.IsEmpty)
         {
-            return new(GtmReason.NoCandidates, 0, false);
+            return new(GtmReason.NoCandidates, 0, false, default);
         }
 
         var now = timeProvider.GetUtcNow();
@@ -86,7 +87,7 @@ public sealed class GtmEngine(
         bool anyVisibleUp = false, anyHiddenUp = false;
         for (int i = 0; i < n; i++)
         {
-            up[i] = IsUp(all[i], now, metricStaleAfter, out load[i]);
+            up[i] = IsUp(all[i], now, plan.MetricStaleAfter, out load[i]);
             if (up[i])
             {
                 anyVisibleUp |= !all[i].Hidden;
@@ -99,7 +100,7 @@ public sealed class GtmEngine(
             int count = TryStaticMapping(plan, all.AsSpan(0, n), up, in client, answers);
             if (count > 0)
             {
-                return new(GtmReason.StaticMapping, count, true);
+                return new(GtmReason.StaticMapping, count, true, now);
             }
         }
 
@@ -127,7 +128,7 @@ public sealed class GtmEngine(
             }
 
             int picked = PickWeighted(all, pool[..poolCount], answers);
-            return new(GtmReason.AllDown, picked, false);
+            return new(GtmReason.AllDown, picked, false, now);
         }
 
         var persistenceSettings = plan.Source.Persistence;
@@ -142,7 +143,7 @@ public sealed class GtmEngine(
                     if (string.Equals(all[i].ServerId, serverId, StringComparison.Ordinal))
                     {
                         answers[0] = all[i];
-                        return new(GtmReason.Persistence, 1, true);
+                        return new(GtmReason.Persistence, 1, true, now);
                     }
                 }
             }
@@ -152,7 +153,7 @@ public sealed class GtmEngine(
         bool dependsOnClient = persistenceSettings.Enabled;
         if (plan.Source.UseLatency && poolCount > 1)
         {
-            poolCount = NarrowByLatency(all, pool[..poolCount], in client, now, out bool known);
+            poolCount = NarrowByLatency(all, pool[..poolCount], in client, now, plan.LatencyStaleAfter, out bool known);
             dependsOnClient = true;
             if (!hiddenPool)
             {
@@ -171,7 +172,7 @@ public sealed class GtmEngine(
             persistence.Set(persistenceKey, answers[0]!.ServerId, now);
         }
 
-        return new(reason, chosen, dependsOnClient);
+        return new(reason, chosen, dependsOnClient, now);
     }
 
     private bool IsUp(CandidatePlan candidate, DateTimeOffset now, TimeSpan staleAfter, out int load)
@@ -232,7 +233,7 @@ public sealed class GtmEngine(
         return 0;
     }
 
-    private int NarrowByLatency(CandidatePlan[] all, Span<int> pool, in GtmClient client, DateTimeOffset now, out bool known)
+    private int NarrowByLatency(CandidatePlan[] all, Span<int> pool, in GtmClient client, DateTimeOffset now, TimeSpan latencyStaleAfter, out bool known)
     {
         var group = client.Group;
         Span<long> rtt = stackalloc long[pool.Length];
@@ -244,6 +245,8 @@ public sealed class GtmEngine(
             {
                 rtt[k] = latency.RoundTrip.Ticks;
                 best = Math.Min(best, rtt[k]);
+                // Stale latency is better than none; it is used and the group is queued for a fresh one.
+                needsProbe |= latencyStaleAfter > TimeSpan.Zero && now - latency.MeasuredAt > latencyStaleAfter;
             }
             else
             {

@@ -7,13 +7,13 @@ namespace Speedera.Edge.Dns;
 /// configuration object. While one thread builds, the others keep answering from the previous set, so
 /// a config change under load drops no queries; a configuration that fails to compile is skipped.
 /// </summary>
-internal sealed class DnsConfigurationSource(Func<NetworkConfiguration?> configuration, Action<NetworkConfiguration, Exception>? onBuildFailed = null)
+public sealed class DnsConfigurationSource(Func<NetworkConfiguration?> configuration, Action<NetworkConfiguration, Exception>? onBuildFailed = null)
 {
     private readonly Lock _buildLock = new();
     private volatile DnsZoneSet? _current;
     private volatile NetworkConfiguration? _failed;
 
-    public DnsZoneSet? Current
+    internal DnsZoneSet? Current
     {
         get
         {

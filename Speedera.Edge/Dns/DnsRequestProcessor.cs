@@ -8,7 +8,7 @@ namespace Speedera.Edge.Dns;
 /// Shared by the UDP and TCP listeners, the fuzz tests and the micro-benchmark. Allocation-free once
 /// the configuration is compiled and the client's group has been seen.
 /// </summary>
-internal sealed class DnsRequestProcessor(DnsConfigurationSource configuration, GtmEngine engine, DecisionCounter counter, DnsServerStats stats, int maxUdpPayloadBytes)
+public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, GtmEngine engine, DecisionCounter counter, DnsServerStats stats, int maxUdpPayloadBytes)
 {
     public DnsServerStats Stats => stats;
 

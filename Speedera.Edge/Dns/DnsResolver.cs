@@ -36,7 +36,7 @@ internal static class DnsResolver
 
         // Walk from just below the apex down to the name looking for a zone cut.
         int depth = name.Length - zone.Name.Length;
-        if (depth > 0)
+        if (depth > 0 && zone.HasDelegations)
         {
             var cut = FindDelegation(zone, name, depth);
             if (cut is not null)

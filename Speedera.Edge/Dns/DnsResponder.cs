@@ -5,7 +5,7 @@ using Speedera.Core.Gtm;
 namespace Speedera.Edge.Dns;
 
 /// <summary>The result of handling one request, for statistics and logs.</summary>
-internal readonly record struct DnsOutcome(DnsResponseCode RCode, bool Truncated, GtmReason? Reason);
+public readonly record struct DnsOutcome(DnsResponseCode RCode, bool Truncated, GtmReason? Reason);
 
 /// <summary>
 /// Writes the response to a parsed query: header flags (AA set, RA clear), the question as received,
@@ -225,7 +225,7 @@ internal static class DnsResponder
         bool v6 = query.QType == (ushort)DnsRecordType.AAAA;
         var buffer = default(AnswerBuffer);
         Span<CandidatePlan?> answers = buffer;
-        var decision = engine.Decide(plan, v6, in client, zones.MetricStaleAfter, answers);
+        var decision = engine.Decide(plan, v6, in client, answers);
         reason = decision.Reason;
         if (decision.Count == 0)
         {
@@ -240,7 +240,7 @@ internal static class DnsResponder
                 : client.SubnetPrefix;
         }
 
-        var now = engine.TimeProvider.GetUtcNow();
+        var now = decision.DecidedAt;
         var type = v6 ? DnsRecordType.AAAA : DnsRecordType.A;
         for (int i = 0; i < decision.Count; i++)
         {

@@ -19,7 +19,7 @@ public sealed class DnsServerHost(
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
     private readonly ILogger _logger = loggerFactory.CreateLogger<DnsServerHost>();
     private CancellationTokenSource? _stopping;
-    private Socket? _udp;
+    private Socket[] _udp = [];
     private Socket? _tcp;
     private Task _running = Task.CompletedTask;
 
@@ -30,7 +30,8 @@ public sealed class DnsServerHost(
 
     public DnsNodeState State => state;
 
-    internal DnsRequestProcessor CreateProcessor() => new(
+    /// <summary>The in-process request path (parse → decide → respond) over this host's state, for benchmarks and embedding.</summary>
+    public DnsRequestProcessor CreateProcessor() => new(
         new DnsConfigurationSource(configuration, (config, ex) => Log.ConfigurationRejected(_logger, config.Version, ex)),
         state.Engine,
         state.Decisions,
@@ -45,12 +46,12 @@ public sealed class DnsServerHost(
             throw new InvalidOperationException("The DNS server is already started.");
         }
 
-        (_udp, _tcp) = Bind(options.Endpoint);
-        BoundEndPoint = (IPEndPoint)_udp.LocalEndPoint!;
+        int loops = options.UdpReceiveLoops > 0 ? options.UdpReceiveLoops : Math.Max(2, Environment.ProcessorCount);
+        (_udp, _tcp) = Bind(options.Endpoint, loops);
+        BoundEndPoint = (IPEndPoint)_udp[0].LocalEndPoint!;
         _stopping = new CancellationTokenSource();
         var processor = CreateProcessor();
         var limiter = new ResponseRateLimiter(options.RateLimitResponsesPerSecond, options.RateLimitSlip, state.TimeProvider);
-        int loops = options.UdpReceiveLoops > 0 ? options.UdpReceiveLoops : Math.Max(2, Environment.ProcessorCount);
         var udp = new UdpDnsListener(_udp, processor, limiter, loops, _logger);
         var tcp = new TcpDnsListener(_tcp, processor, options.TcpIdleTimeout, options.MaxTcpConnections, _logger);
         var token = _stopping.Token;
@@ -67,7 +68,11 @@ public sealed class DnsServerHost(
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _udp?.Dispose();
+        foreach (var socket in _udp)
+        {
+            socket.Dispose();
+        }
+
         _tcp?.Dispose();
         try
         {
@@ -85,33 +90,79 @@ public sealed class DnsServerHost(
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
-    /// <summary>UDP and TCP on the same port; with port 0 the UDP port picked is then taken for TCP too.</summary>
-    private static (Socket Udp, Socket Tcp) Bind(IPEndPoint endpoint)
+    /// <summary>
+    /// UDP and TCP on the same port; with port 0 the UDP port picked is then taken for TCP too. On Linux
+    /// each UDP receive thread gets a socket of its own on the port (SO_REUSEPORT) so the kernel spreads
+    /// clients over them; elsewhere the threads share one socket.
+    /// </summary>
+    private static (Socket[] Udp, Socket Tcp) Bind(IPEndPoint endpoint, int udpSockets)
     {
         for (int attempt = 0; ; attempt++)
         {
-            var udp = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            var udp = new List<Socket>();
             var tcp = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                udp.Bind(endpoint);
-                var bound = (IPEndPoint)udp.LocalEndPoint!;
+                var first = CreateUdp(endpoint, reusePort: OperatingSystem.IsLinux() && udpSockets > 1);
+                udp.Add(first);
+                var bound = (IPEndPoint)first.LocalEndPoint!;
+                for (int i = 1; i < udpSockets && OperatingSystem.IsLinux(); i++)
+                {
+                    udp.Add(CreateUdp(bound, reusePort: true));
+                }
+
                 tcp.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                if (bound.Address.Equals(IPAddress.IPv6Any))
+                {
+                    tcp.DualMode = true;
+                }
+
                 tcp.Bind(bound);
                 tcp.Listen(512);
-                return (udp, tcp);
+                return ([.. udp], tcp);
             }
             catch (SocketException) when (endpoint.Port == 0 && attempt < 10)
             {
-                udp.Dispose();
+                udp.ForEach(s => s.Dispose());
                 tcp.Dispose();
             }
             catch
             {
-                udp.Dispose();
+                udp.ForEach(s => s.Dispose());
                 tcp.Dispose();
                 throw;
             }
+        }
+    }
+
+    private static Socket CreateUdp(IPEndPoint endpoint, bool reusePort)
+    {
+        const int SolSocket = 1;
+        const int SoReusePort = 15;
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            // Room for bursts while the receive threads are busy (the kernel caps it at rmem_max).
+            socket.ReceiveBufferSize = 4 << 20;
+            socket.SendBufferSize = 4 << 20;
+            if (endpoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                // [::] serves IPv4 clients too; their addresses arrive IPv4-mapped.
+                socket.DualMode = true;
+            }
+
+            if (reusePort)
+            {
+                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            }
+
+            socket.Bind(endpoint);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 

@@ -192,6 +192,9 @@ internal sealed class ZoneData
 
     public RecordSet? ApexNs { get; }
 
+    /// <summary>Whether any name below the apex has NS records (a zone cut to look for).</summary>
+    public bool HasDelegations { get; private set; }
+
     public byte[] SoaPrimary { get; }
 
     public byte[] SoaMailbox { get; }
@@ -254,6 +257,7 @@ internal sealed class ZoneData
         foreach (var node in _nodes.Values)
         {
             node.IsDelegation = !ReferenceEquals(node, Apex) && node.Get(DnsRecordType.NS) is not null;
+            HasDelegations |= node.IsDelegation;
             if (node.Get(DnsRecordType.NS) is { } ns)
             {
                 foreach (var target in ns.Data)
@@ -304,7 +308,8 @@ internal sealed class DnsNode(string name)
 
     public RecordSet? Cname { get; private set; }
 
-    public IReadOnlyList<RecordSet> Sets => _sets;
+    /// <summary>A concrete list so that enumerating it on the hot path does not box an enumerator.</summary>
+    public List<RecordSet> Sets => _sets;
 
     public RecordSet? Get(DnsRecordType type)
     {
@@ -345,7 +350,7 @@ internal sealed class RecordSet(DnsRecordType type, uint ttl)
 
     public uint Ttl { get; private set; } = ttl;
 
-    public IReadOnlyList<byte[]> Data => _data;
+    public List<byte[]> Data => _data;
 
     /// <summary>For NS sets: the in-zone nodes holding the name servers' addresses.</summary>
     public List<DnsNode> Glue { get; } = [];

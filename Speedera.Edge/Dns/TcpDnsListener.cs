@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -52,8 +53,9 @@ internal sealed class TcpDnsListener(Socket listener, DnsRequestProcessor proces
     private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
     {
         var remote = UdpDnsListener.ToClientAddress(socket.RemoteEndPoint);
-        var request = new byte[DnsLimits.MaxTcpMessage];
-        var response = new byte[2 + DnsLimits.MaxTcpMessage];
+        // Pooled: up to MaxTcpConnections connections each need room for the largest message both ways.
+        var request = ArrayPool<byte>.Shared.Rent(DnsLimits.MaxTcpMessage);
+        var response = ArrayPool<byte>.Shared.Rent(2 + DnsLimits.MaxTcpMessage);
         var lengthBuffer = new byte[2];
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         string reason = "closed by client";
@@ -76,7 +78,7 @@ internal sealed class TcpDnsListener(Socket listener, DnsRequestProcessor proces
                     break;
                 }
 
-                int written = Handle(request.AsSpan(0, length), response.AsSpan(2), remote);
+                int written = Handle(request.AsSpan(0, length), response.AsSpan(2, DnsLimits.MaxTcpMessage), remote);
                 if (written > 0)
                 {
                     BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)written);
@@ -96,6 +98,8 @@ internal sealed class TcpDnsListener(Socket listener, DnsRequestProcessor proces
         {
             Interlocked.Decrement(ref _connections);
             socket.Dispose();
+            ArrayPool<byte>.Shared.Return(request);
+            ArrayPool<byte>.Shared.Return(response);
             Log.TcpConnectionEnded(logger, remote.ToString(), reason);
         }
     }

@@ -7,13 +7,42 @@ using Speedera.Core.Gtm;
 
 namespace Speedera.Edge.Dns;
 
-/// <summary>Receives UDP queries on several loops, each with its own buffers, and sends the responses.</summary>
-internal sealed class UdpDnsListener(Socket socket, DnsRequestProcessor processor, ResponseRateLimiter limiter, int loops, ILogger logger)
+/// <summary>
+/// Receives UDP queries on dedicated threads with blocking calls (no per-packet async state machine),
+/// each thread with its own buffers, and sends the responses. Disposing the socket ends the threads.
+/// </summary>
+internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor processor, ResponseRateLimiter limiter, int loops, ILogger logger)
 {
-    public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(Enumerable.Range(0, loops).Select(_ => Task.Run(() => ReceiveLoopAsync(cancellationToken), CancellationToken.None)));
+    public Task RunAsync(CancellationToken cancellationToken)
+    {
+        var threads = new Task[loops];
+        for (int i = 0; i < loops; i++)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var socket = sockets[i % sockets.Length];
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    ReceiveLoop(socket, cancellationToken);
+                }
+                finally
+                {
+                    done.TrySetResult();
+                }
+            })
+            {
+                IsBackground = true,
+                Name = $"dns-udp-{i}",
+            };
+            thread.Start();
+            threads[i] = done.Task;
+        }
 
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+        return Task.WhenAll(threads);
+    }
+
+    private void ReceiveLoop(Socket socket, CancellationToken cancellationToken)
     {
         var request = new byte[DnsLimits.MaxTcpMessage];
         var response = new byte[DnsLimits.MaxTcpMessage];
@@ -23,11 +52,7 @@ internal sealed class UdpDnsListener(Socket socket, DnsRequestProcessor processo
             int received;
             try
             {
-                received = await socket.ReceiveFromAsync(request, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                received = socket.ReceiveFrom(request, SocketFlags.None, remote);
             }
             catch (ObjectDisposedException)
             {
@@ -35,6 +60,11 @@ internal sealed class UdpDnsListener(Socket socket, DnsRequestProcessor processo
             }
             catch (SocketException ex)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 Log.UdpReceiveFailed(logger, ex.SocketErrorCode.ToString());
                 continue;
             }
@@ -44,15 +74,15 @@ internal sealed class UdpDnsListener(Socket socket, DnsRequestProcessor processo
             {
                 try
                 {
-                    await socket.SendToAsync(response.AsMemory(0, length), SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+                    socket.SendTo(response.AsSpan(0, length), SocketFlags.None, remote);
                 }
-                catch (OperationCanceledException)
+                catch (ObjectDisposedException)
                 {
                     return;
                 }
                 catch (SocketException)
                 {
-                    // The client went away (ICMP unreachable); nothing to do for UDP.
+                    // The client went away or the send buffer is full; nothing to do for UDP.
                 }
             }
         }

@@ -181,6 +181,21 @@ public class DnsCodecTests
     }
 
     [Fact]
+    public void Writer_never_points_into_the_name_it_is_still_writing()
+    {
+        // Found by the fuzz test: with the label "x" written and a zero byte after it in the buffer,
+        // the suffix "x." seemed to be at offset 12 already, making a pointer loop.
+        var buffer = new byte[64];
+        var writer = new DnsMessageWriter(buffer);
+        writer.TryWriteHeader(1, DnsFlags.QR, 1);
+        Assert.True(writer.TryWriteQuestion(DnsName.Encode("x.x"), 1, 1));
+        var name = new byte[256];
+        Assert.True(DnsName.TryRead(buffer, 12, name, out int length, out int next));
+        Assert.Equal("x.x.", DnsName.ToText(name.AsSpan(0, length)));
+        Assert.Equal(17, next);
+    }
+
+    [Fact]
     public void Writer_leaves_itself_unchanged_when_a_record_does_not_fit()
     {
         var buffer = new byte[40];

@@ -202,6 +202,21 @@ public class DnsResponderTests
     }
 
     [Fact]
+    public void Ipv6_client_subnet_is_echoed_with_the_source_prefix_bytes()
+    {
+        var r = Ask(DnsTestMessages.Query("gtm.example.test", DnsRecordType.A, edns: true, ecs: "2001:db8:aa00::/40"));
+        // family 2, source 40, scope 40 (the latency group is /48, capped by what the client revealed).
+        Assert.Equal(new byte[] { 0, 8, 0, 9, 0, 2, 40, 40, 0x20, 0x01, 0x0d, 0xb8, 0xaa }, r.Opt!.Data);
+    }
+
+    [Fact]
+    public void Client_subnet_with_source_prefix_0_is_echoed_with_scope_0()
+    {
+        var r = Ask(DnsTestMessages.Query("gtm.example.test", DnsRecordType.A, edns: true, ecs: "0.0.0.0/0"));
+        Assert.Equal(new byte[] { 0, 8, 0, 4, 0, 1, 0, 0 }, r.Opt!.Data);
+    }
+
+    [Fact]
     public void Edns_version_1_gets_badvers()
     {
         var r = Ask(DnsTestMessages.Query("weighted.example.test", DnsRecordType.A, edns: true, ednsVersion: 1));

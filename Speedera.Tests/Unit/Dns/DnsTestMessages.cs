@@ -146,7 +146,8 @@ internal sealed class ParsedResponse
         var labels = new List<string>();
         int p = pos;
         bool jumped = false;
-        for (int guard = 0; guard < 128; guard++)
+        int wireLength = 1;
+        for (int guard = 0; guard < 300; guard++)
         {
             int len = m[p];
             if ((len & 0xC0) == 0xC0)
@@ -175,6 +176,12 @@ internal sealed class ParsedResponse
                 }
 
                 return labels.Count == 0 ? "." : string.Join('.', labels) + ".";
+            }
+
+            wireLength += 1 + len;
+            if (wireLength > 255)
+            {
+                throw new InvalidDataException("name longer than 255 octets");
             }
 
             labels.Add(System.Text.Encoding.ASCII.GetString(m, p + 1, len));

@@ -146,6 +146,25 @@ public class GtmEngineTests
     }
 
     [Fact]
+    public void Stale_latency_is_still_used_but_the_group_is_queued_again()
+    {
+        var f = new EngineFixture();
+        var measured = f.Clock.GetUtcNow();
+        f.Metrics.ApplyLatency(
+        [
+            new LatencyMeasurement("sjc", "198.51.100.0/24", "x", TimeSpan.FromMilliseconds(150), LatencyQuality.Full, measured, "p"),
+            new LatencyMeasurement("fra", "198.51.100.0/24", "x", TimeSpan.FromMilliseconds(12), LatencyQuality.Full, measured, "p"),
+            new LatencyMeasurement("nyc", "198.51.100.0/24", "x", TimeSpan.FromMilliseconds(90), LatencyQuality.Full, measured, "p"),
+        ]);
+        f.Clock.Advance(TimeSpan.FromMinutes(31));
+        f.Metrics.ApplyServiceMetrics(TestNetwork.HealthyMetrics(f.Clock.GetUtcNow()));
+        var (decision, addresses) = f.Decide("gtm.example.test", Resolver);
+        Assert.Equal(GtmReason.Latency, decision.Reason);
+        Assert.Equal(["10.0.0.2"], addresses);
+        Assert.Equal(["198.51.100.0/24"], f.Groups.PendingLatencyGroups());
+    }
+
+    [Fact]
     public void Lower_load_breaks_a_latency_tie()
     {
         var f = new EngineFixture();

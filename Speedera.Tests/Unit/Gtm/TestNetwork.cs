@@ -158,7 +158,7 @@ internal sealed class EngineFixture
     {
         Assert.True(Gtm.TryGetHostname(hostname, out var plan));
         var answers = new CandidatePlan?[8];
-        var decision = Engine.Decide(plan, v6, in client, Configuration.Probes.MetricStaleAfter, answers);
+        var decision = Engine.Decide(plan, v6, in client, answers);
         return (decision, [.. answers.Take(decision.Count).Select(a => a!.Address)]);
     }
 }

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Benchmarks the Speedera GTM DNS server against gdnsd on loopback with dnsperf: same zone names
+# (weighted and failover records through gdnsd's weighted/simplefo plugins), same query file, same
+# run. Prints QPS, latency percentiles and rcodes for both and the QPS ratio ours/gdnsd.
+# The servers take turns (ROUNDS rounds, order alternating) because the machine is shared and noisy;
+# the summary uses the median QPS of each.
+# Usage: bench/dns/run.sh [seconds per run, default 5]    ROUNDS=3 CLIENTS=4    Also: bench/dns/run.sh --micro
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+SECONDS_PER_RUN="${1:-5}"
+ROUNDS="${ROUNDS:-3}"
+OUR_PORT="${OUR_PORT:-18053}"
+GDNSD_PORT="${GDNSD_PORT:-18054}"
+CLIENTS="${CLIENTS:-4}"
+OUTSTANDING="${OUTSTANDING:-200}"
+WORK="$(mktemp -d /tmp/speedera-dnsbench.XXXXXX)"
+OUR_PID=""
+GDNSD_PID=""
+
+cleanup() {
+  [[ -n "$OUR_PID" ]] && kill "$OUR_PID" 2>/dev/null || true
+  [[ -n "$GDNSD_PID" ]] && kill "$GDNSD_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  if [[ -n "${KEEP_WORK:-}" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+for tool in dnsperf gdnsd dig dotnet; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install dnsperf gdnsd bind9-dnsutils)" >&2; exit 1; }
+done
+
+echo "== building DnsBenchHost (Release)"
+dotnet build -c Release "$HERE/DnsBenchHost/DnsBenchHost.csproj" -o "$WORK/host" -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+
+if [[ "${1:-}" == "--micro" ]]; then
+  dotnet "$WORK/host/DnsBenchHost.dll" --micro --queries "${MICRO_QUERIES:-1000000}"
+  exit 0
+fi
+
+echo "== gdnsd config in $WORK/gdnsd"
+mkdir -p "$WORK/gdnsd/zones" "$WORK/gdnsd/run" "$WORK/gdnsd/state"
+cat >"$WORK/gdnsd/config" <<CONF
+options => {
+  listen => [ 127.0.0.1:$GDNSD_PORT ]
+  run_dir => $WORK/gdnsd/run
+  state_dir => $WORK/gdnsd/state
+  udp_threads => 2
+  tcp_threads => 1
+}
+plugins => {
+  weighted => {
+    service_types => up
+    www => { s1 = [ 192.0.2.1, 3 ], s2 = [ 192.0.2.2, 2 ], s3 = [ 192.0.2.3, 1 ] }
+    geo => { s1 = [ 192.0.2.1, 1 ], s2 = [ 192.0.2.2, 1 ], s3 = [ 192.0.2.3, 1 ] }
+  }
+  simplefo => {
+    service_types => up
+    failover => { primary => 192.0.2.1, secondary => 192.0.2.4 }
+  }
+}
+CONF
+cat >"$WORK/gdnsd/zones/bench.test" <<'ZONE'
+$TTL 3600
+@        SOA ns1 hostmaster 1 3600 600 604800 300
+@        NS  ns1
+ns1      A   127.0.0.1
+static   300 A 192.0.2.10
+txt      300 TXT "speedera bench"
+alias    300 CNAME www
+www      30  DYNA weighted!www
+geo      30  DYNA weighted!geo
+failover 30  DYNA simplefo!failover
+ZONE
+
+# The same query file for both: dynamic names, static, CNAME, NXDOMAIN and NODATA.
+cat >"$WORK/queries.txt" <<'Q'
+www.bench.test A
+www.bench.test A
+geo.bench.test A
+failover.bench.test A
+static.bench.test A
+alias.bench.test A
+missing.bench.test A
+www.bench.test AAAA
+txt.bench.test TXT
+bench.test SOA
+Q
+
+wait_for() {
+  local port=$1
+  for _ in $(seq 1 100); do
+    dig @127.0.0.1 -p "$port" +time=1 +tries=1 static.bench.test A 2>/dev/null | grep -q "192.0.2.10" && return 0
+    sleep 0.2
+  done
+  echo "server on port $port did not answer" >&2
+  return 1
+}
+
+echo "== starting servers (ours :$OUR_PORT, gdnsd :$GDNSD_PORT)"
+dotnet "$WORK/host/DnsBenchHost.dll" --port "$OUR_PORT" >"$WORK/ours.log" 2>&1 &
+OUR_PID=$!
+gdnsd -c "$WORK/gdnsd" start >"$WORK/gdnsd.log" 2>&1 &
+GDNSD_PID=$!
+wait_for "$OUR_PORT" || { cat "$WORK/ours.log"; exit 1; }
+wait_for "$GDNSD_PORT" || { cat "$WORK/gdnsd.log"; exit 1; }
+
+# Answers must agree in kind before speed means anything.
+for q in "www.bench.test A" "failover.bench.test A" "missing.bench.test A" "www.bench.test AAAA" "alias.bench.test A"; do
+  ours=$(dig @127.0.0.1 -p "$OUR_PORT" +noall +comments $q | grep -o 'status: [A-Z]*')
+  theirs=$(dig @127.0.0.1 -p "$GDNSD_PORT" +noall +comments $q | grep -o 'status: [A-Z]*')
+  [[ "$ours" == "$theirs" ]] || { echo "rcode mismatch for $q: ours '$ours' gdnsd '$theirs'" >&2; exit 1; }
+done
+
+run_perf() {
+  local name=$1 port=$2 round=$3
+  # -v prints one line per query with its latency; percentiles come from those lines.
+  dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/queries.txt" -l "$SECONDS_PER_RUN" -c "$CLIENTS" -T 1 \
+    -q "$OUTSTANDING" -t 2 -v >"$WORK/$name.perf" 2>&1 || true
+  grep -v '^>' "$WORK/$name.perf" >"$WORK/$name.$round.summary" || true
+  local qps lost codes p50 p90 p99 p999
+  qps=$(awk '/Queries per second:/ {print $4}' "$WORK/$name.perf")
+  lost=$(awk '/Queries lost:/ {print $3}' "$WORK/$name.perf")
+  codes=$(awk '/Response codes:/ {sub(/.*Response codes: /, ""); print}' "$WORK/$name.perf")
+  awk '$1 == ">" {print $NF}' "$WORK/$name.perf" | sort -g >"$WORK/$name.lat"
+  local n
+  n=$(wc -l <"$WORK/$name.lat")
+  pct() { awk -v p="$1" -v n="$n" 'NR == int(n * p / 100 + 0.999999) {printf "%.3f", $1 * 1000; exit}' "$WORK/$name.lat"; }
+  p50=$(pct 50); p90=$(pct 90); p99=$(pct 99); p999=$(pct 99.9)
+  printf 'round %s %-8s QPS %10.0f  lost %-6s latency ms p50 %s p90 %s p99 %s p99.9 %s  rcodes: %s\n' \
+    "$round" "$name" "$qps" "$lost" "$p50" "$p90" "$p99" "$p999" "$codes"
+  echo "$qps" >>"$WORK/$name.qps"
+  # The rcode mix (percentages) must be the same for both servers: same queries, same zone.
+  echo "$codes" | sed -E 's/[A-Z]+ [0-9]+ \(([0-9.]+%)\)/\1/g; s/ //g' >"$WORK/$name.$round.mix"
+  [[ -z "$lost" || "$lost" == "0" ]] || echo "WARNING: $name lost $lost queries in round $round"
+  rm -f "$WORK/$name.perf"
+}
+
+median() { sort -g "$1" | awk '{v[NR] = $1} END {printf "%.0f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+echo "== dnsperf: $ROUNDS rounds, ${SECONDS_PER_RUN}s per run, $CLIENTS clients, $OUTSTANDING outstanding, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq 1 "$ROUNDS"); do
+  if (( round % 2 )); then
+    run_perf speedera "$OUR_PORT" "$round"; run_perf gdnsd "$GDNSD_PORT" "$round"
+  else
+    run_perf gdnsd "$GDNSD_PORT" "$round"; run_perf speedera "$OUR_PORT" "$round"
+  fi
+done
+for round in $(seq 1 "$ROUNDS"); do
+  if ! cmp -s "$WORK/speedera.$round.mix" "$WORK/gdnsd.$round.mix"; then
+    echo "RCODE MISMATCH in round $round: speedera $(cat "$WORK/speedera.$round.mix") gdnsd $(cat "$WORK/gdnsd.$round.mix")" >&2
+    exit 1
+  fi
+done
+echo "rcodes: same mix for both servers in every round ($(cat "$WORK/speedera.1.mix"))"
+ours=$(median "$WORK/speedera.qps")
+theirs=$(median "$WORK/gdnsd.qps")
+ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+echo "median QPS: speedera $ours  gdnsd $theirs  ratio ours/gdnsd: $ratio"
