@@ -218,6 +218,32 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
     internal static int EffectiveSendSize(int sendSize) =>
         Math.Clamp(sendSize, MetricExchangeCodec.MinMessageBytes + 64, MetricExchangeCodec.MaxMessageBytes);
 
+    /// <summary>Cuts a batch into updates of at most <paramref name="maxBytes"/> encoded bytes each.</summary>
+    internal IEnumerable<List<ServiceMetric>> SplitBySize(List<ServiceMetric> batch, int maxBytes)
+    {
+        var room = maxBytes - MetricExchangeCodec.HeaderBytes(_nodeId) - MetricExchangeCodec.MacBytes;
+        var current = new List<ServiceMetric>();
+        var bytes = 0;
+        foreach (var metric in batch)
+        {
+            var entry = MetricExchangeCodec.EntryBytes(metric);
+            if (current.Count > 0 && bytes + entry > room)
+            {
+                yield return current;
+                current = [];
+                bytes = 0;
+            }
+
+            current.Add(metric);
+            bytes += entry;
+        }
+
+        if (current.Count > 0)
+        {
+            yield return current;
+        }
+    }
+
     private async Task FlushAsync(CancellationToken ct)
     {
         await _flushLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -240,7 +266,11 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
             var config = _config();
             var endpoints = _options.DnsEndpointsOverride?.Invoke()
                 ?? (config is null ? [] : MetricExchangeSender.DnsEndpoints(config));
-            await _sender.SendServiceMetricsAsync(batch, endpoints, ct).ConfigureAwait(false);
+            foreach (var update in SplitBySize(batch, EffectiveSendSize(config?.Probes.SendSize ?? MetricExchangeCodec.MaxMessageBytes)))
+            {
+                await _sender.SendServiceMetricsAsync(update, endpoints, ct).ConfigureAwait(false);
+            }
+
             try
             {
                 _options.ControlPlane?.Invoke(batch);

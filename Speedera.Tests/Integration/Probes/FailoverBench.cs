@@ -55,9 +55,12 @@ public class FailoverBench(ITestOutputHelper output)
         var random = new Random(11);
         for (var trial = 1; trial <= trials; trial++)
         {
-            // Fail at a random point of the probe cycle, right after a second of steady answers.
-            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 1000)));
+            // A second of steady answers, then a random 0-1 s so the failure lands anywhere in the
+            // probe cycle (the steady wait itself ends in step with the probes).
             await s.WaitForStableAnswerAsync($"trial {trial} steady", failed, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 1000)));
+            var before = await s.QueryAsync();
+            Assert.True(before is { Count: > 0 } && before.Contains(failed), $"trial {trial}: not steady before the failure: {s.Describe(before)}");
             var clock = Stopwatch.StartNew();
             var stop = s.StopOriginAsync(1);
             var seen = new List<(TimeSpan At, bool HasFailed)>();

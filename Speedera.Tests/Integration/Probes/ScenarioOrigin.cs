@@ -16,10 +16,12 @@ namespace Speedera.Tests.Integration.Probes;
 internal sealed class ScenarioOrigin : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly Socket _listen;
 
-    private ScenarioOrigin(WebApplication app, IPEndPoint endpoint)
+    private ScenarioOrigin(WebApplication app, Socket listen, IPEndPoint endpoint)
     {
         _app = app;
+        _listen = listen;
         Endpoint = endpoint;
     }
 
@@ -27,19 +29,16 @@ internal sealed class ScenarioOrigin : IAsyncDisposable
 
     public static async Task<ScenarioOrigin> StartAsync(SocketFactory sockets, IPEndPoint bind, string body)
     {
-        int fd;
-        IPEndPoint bound;
-        using (var listen = sockets(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp))
+        var listen = sockets(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listen.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listen.Bind(bind);
+        listen.Listen(512);
+        var bound = (IPEndPoint)listen.LocalEndPoint!;
+        var fd = dup((int)listen.SafeHandle.DangerousGetHandle());
+        if (fd < 0)
         {
-            listen.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            listen.Bind(bind);
-            listen.Listen(512);
-            bound = (IPEndPoint)listen.LocalEndPoint!;
-            fd = dup((int)listen.SafeHandle.DangerousGetHandle());
-            if (fd < 0)
-            {
-                throw new IOException($"dup failed: errno {Marshal.GetLastPInvokeError()}");
-            }
+            listen.Dispose();
+            throw new IOException($"dup failed: errno {Marshal.GetLastPInvokeError()}");
         }
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -48,11 +47,24 @@ internal sealed class ScenarioOrigin : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/", () => body);
         await app.StartAsync();
-        return new ScenarioOrigin(app, bound);
+        return new ScenarioOrigin(app, listen, bound);
     }
 
+    /// <summary>
+    /// Fails like a crashed origin: the listening socket stops listening at once (shutdown on a
+    /// listener resets pending connections and new SYNs get a RST), then Kestrel stops.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        try
+        {
+            _listen.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+
+        _listen.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
