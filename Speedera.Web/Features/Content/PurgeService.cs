@@ -76,7 +76,9 @@ public sealed class PurgeService(SpeederaDbContext db, PurgeFeed feed, TimeProvi
             CreatedAt = now.UtcDateTime,
             CreatedBy = author,
         };
-        var cacheNodes = await db.EdgeNodes.AsNoTracking().Where(n => (n.Roles & NodeRoles.Cache) != 0).Select(n => n.Id).ToListAsync(cancellationToken);
+        // Roles are stored as text, so the flag test runs here rather than in SQL.
+        var cacheNodes = (await db.EdgeNodes.AsNoTracking().Select(n => new { n.Id, n.Roles }).ToListAsync(cancellationToken))
+            .Where(n => n.Roles.HasFlag(NodeRoles.Cache)).Select(n => n.Id).ToList();
         entity.Nodes.AddRange(cacheNodes.Select(n => new PurgeNodeStatusEntity { NodeId = n, Status = PurgeStatus.Pending }));
         db.PurgeOrders.Add(entity);
         await db.SaveChangesAsync(cancellationToken);
