@@ -60,9 +60,11 @@ export SPEEDERA_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Da
 
 # --- 3. Build -------------------------------------------------------------------------------
 log "Building"
-dotnet build Speedera.sln -c Release -nologo -v q 2>&1 | tee "$OUT/build.log" | grep -E "error|Warn|warn" || true
-if [ "${PIPESTATUS[0]}" -ne 0 ]; then
-  echo "Build failed"; exit 1
+dotnet build Speedera.sln -c Release -nologo -v q >"$OUT/build.log" 2>&1
+build_rc=$?
+grep -E " error | warning " "$OUT/build.log" | sort -u | head -50
+if [ "$build_rc" -ne 0 ]; then
+  tail -5 "$OUT/build.log"; echo "Build failed"; exit 1
 fi
 
 # --- 4. Tests -------------------------------------------------------------------------------

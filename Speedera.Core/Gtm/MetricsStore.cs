@@ -75,6 +75,11 @@ public sealed class MetricsStore : IMetricSink, IGtmMetricsView
         }
     }
 
+    /// <summary>The latency table as measurements, for saving it across restarts (see <see cref="LatencyTableFile"/>).</summary>
+    public IReadOnlyList<LatencyMeasurement> ExportLatency(string nodeId) =>
+        [.. _latency.SelectMany(row => row.Value.Select(cell =>
+            new LatencyMeasurement(cell.Key, row.Key.ToString(), "", cell.Value.RoundTrip, cell.Value.Quality, cell.Value.MeasuredAt, nodeId)))];
+
     public bool TryGetServiceMetric(ServiceKey key, out ServiceMetric metric) =>
         _services.TryGetValue(key, out metric!);
 

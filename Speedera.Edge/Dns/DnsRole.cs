@@ -44,6 +44,19 @@ public sealed class DnsRole : IEdgeRole
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The latency table survives restarts; probes refresh what has gone stale.
+        if (File.Exists(LatencyFile))
+        {
+            try
+            {
+                State.Metrics.ApplyLatency(Core.Probes.LatencyTableFile.Load(LatencyFile));
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException)
+            {
+                context.LoggerFactory.CreateLogger<DnsRole>().LogWarning(ex, "Latency table {Path} could not be read; starting empty", LatencyFile);
+            }
+        }
+
         // Probes push service metrics and latency here; seen client groups go back to the latency probes.
         await exchange.ReceiveMetricsAsync(State.Metrics, cancellationToken).ConfigureAwait(false);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -75,6 +88,7 @@ public sealed class DnsRole : IEdgeRole
 
         await host.StopAsync(cancellationToken).ConfigureAwait(false);
         Drain(includeCurrent: true);
+        SaveLatency();
     }
 
     private async Task DrainLoopAsync(CancellationToken cancellationToken)
@@ -85,12 +99,18 @@ public sealed class DnsRole : IEdgeRole
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 Drain(includeCurrent: false);
+                SaveLatency();
             }
         }
         catch (OperationCanceledException)
         {
         }
     }
+
+    private string LatencyFile => Path.Combine(context.Options.DataDirectory, "dns-latency.txt");
+
+    private void SaveLatency() =>
+        Core.Probes.LatencyTableFile.Save(LatencyFile, State.Metrics.ExportLatency(context.Options.NodeId));
 
     private void Drain(bool includeCurrent)
     {
