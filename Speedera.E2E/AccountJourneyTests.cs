@@ -84,7 +84,14 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
         await BrowserFixture.ScreenshotAsync(page, "finance-customers");
 
         await page.ClickAsync("nav.sidebar >> text=Nodes");
-        await Expect(page.Locator("h1")).ToBeVisibleAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Nodes");
+        await BrowserFixture.ScreenshotAsync(page, "noc-nodes");
+        await page.ClickAsync("nav.sidebar >> text=Probes");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Probes");
+        await BrowserFixture.ScreenshotAsync(page, "noc-probes");
+        await page.ClickAsync("nav.sidebar >> text=Configuration");
+        await Expect(page.Locator("[data-testid=config-history]")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "noc-configuration");
     }
 
     [Fact]

@@ -28,9 +28,27 @@ public sealed class ProbeRole : IEdgeRole
 
     public LatencyProbeHost? Latency => latency;
 
+    /// <summary>Service tests run, and per POP the latency table's size and the age of its newest measurement (NOC Probes page).</summary>
     public RoleHealth Health => services is null
         ? RoleHealth.Starting
-        : new RoleHealth(RoleStatus.Healthy, $"{services.TestsRun} service tests, {latency?.Tables.Values.Sum(t => t.Count) ?? 0} client groups");
+        : new RoleHealth(RoleStatus.Healthy, $"{services.TestsRun} service tests; latency tables: {LatencySummary()}");
+
+    private string LatencySummary()
+    {
+        if (latency is null || latency.Tables.Count == 0)
+        {
+            return "none";
+        }
+
+        var now = context.TimeProvider.GetUtcNow();
+        return string.Join(", ", latency.Tables.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t =>
+        {
+            var newest = t.Value.Measurements().Select(m => m.MeasuredAt).DefaultIfEmpty().Max();
+            return newest == default
+                ? $"{t.Key} {t.Value.Count} groups (none measured yet)"
+                : $"{t.Key} {t.Value.Count} groups (newest {(now - newest).TotalSeconds:0} s old)";
+        }));
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
