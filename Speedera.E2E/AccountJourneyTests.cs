@@ -84,7 +84,7 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
         await BrowserFixture.ScreenshotAsync(page, "finance-customers");
 
         await page.ClickAsync("nav.sidebar >> text=Nodes");
-        await Expect(page.Locator("h1")).ToHaveTextAsync("Nodes");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Edge nodes");
         await BrowserFixture.ScreenshotAsync(page, "noc-nodes");
         await page.ClickAsync("nav.sidebar >> text=Probes");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Probes");
