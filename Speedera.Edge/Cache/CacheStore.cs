@@ -330,8 +330,7 @@ public sealed class CacheStore : IAsyncDisposable
     // Eviction sorts every candidate, so it runs on the thread pool, one pass at a time, not on the request that overflowed.
     private void MaybeEvict()
     {
-        if ((Interlocked.Read(ref _memoryBytes) <= _options.MemoryCapacityBytes && Interlocked.Read(ref _diskBytes) <= _options.DiskCapacityBytes)
-            || Interlocked.Exchange(ref _evicting, 1) == 1)
+        if (!OverBudget() || Interlocked.Exchange(ref _evicting, 1) == 1)
         {
             return;
         }
@@ -339,19 +338,28 @@ public sealed class CacheStore : IAsyncDisposable
         ThreadPool.UnsafeQueueUserWorkItem(
             static self =>
             {
-                try
+                // An object stored while a pass runs finds it busy and does not queue another, so the pass
+                // checks again after it ends and keeps going while the tiers are still over budget.
+                do
                 {
-                    self.EvictMemory();
-                    self.EvictDisk();
+                    try
+                    {
+                        self.EvictMemory();
+                        self.EvictDisk();
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref self._evicting, 0);
+                    }
                 }
-                finally
-                {
-                    Volatile.Write(ref self._evicting, 0);
-                }
+                while (self.OverBudget() && Interlocked.Exchange(ref self._evicting, 1) == 0);
             },
             this,
             preferLocal: false);
     }
+
+    private bool OverBudget() =>
+        Interlocked.Read(ref _memoryBytes) > _options.MemoryCapacityBytes || Interlocked.Read(ref _diskBytes) > _options.DiskCapacityBytes;
 
     // LRU-ish: sort the candidates by last access and drop the oldest until 90% of the budget is used.
     private void EvictMemory()
