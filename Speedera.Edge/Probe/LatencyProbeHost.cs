@@ -165,36 +165,19 @@ public sealed partial class LatencyProbeHost : IClientGroupSink, IAsyncDisposabl
         }
     }
 
-    private async Task RunAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
+    private Task RunAsync(CancellationToken ct) => ProbeLoop.RunAsync(
+        () =>
         {
-            try
-            {
-                EnsureTables();
-                var config = _config();
-                if (config is not null)
-                {
-                    StartDueProbes(config, ct);
-                    if (_time.GetUtcNow() - _lastFlush >= config.Probes.SendInterval)
-                    {
-                        await FlushAsync(ct).ConfigureAwait(false);
-                    }
-                }
-
-                await Task.Delay(_options.SchedulerTick, _time, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                Log.LoopFailed(_logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-    }
+            EnsureTables();
+            return _config();
+        },
+        StartDueProbes,
+        FlushAsync,
+        () => _lastFlush,
+        _options.SchedulerTick,
+        _time,
+        ex => Log.LoopFailed(_logger, ex),
+        ct);
 
     private void StartDueProbes(NetworkConfiguration config, CancellationToken ct)
     {

@@ -121,35 +121,15 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    private async Task RunAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                var config = _config();
-                if (config is not null)
-                {
-                    ScheduleDueTests(config, ct);
-                    if (_time.GetUtcNow() - _lastFlush >= config.Probes.SendInterval)
-                    {
-                        await FlushAsync(ct).ConfigureAwait(false);
-                    }
-                }
-
-                await Task.Delay(_options.SchedulerTick, _time, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                Log.LoopFailed(_logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-    }
+    private Task RunAsync(CancellationToken ct) => ProbeLoop.RunAsync(
+        _config,
+        ScheduleDueTests,
+        FlushAsync,
+        () => _lastFlush,
+        _options.SchedulerTick,
+        _time,
+        ex => Log.LoopFailed(_logger, ex),
+        ct);
 
     private void ScheduleDueTests(NetworkConfiguration config, CancellationToken ct)
     {
