@@ -39,6 +39,13 @@ public sealed partial class PortalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The last lines of the portal's output, for failure messages.</summary>
+    public string OutputTail(int characters = 6000)
+    {
+        var text = Output;
+        return text.Length <= characters ? text : "...\n" + text[^characters..];
+    }
+
     public static string RepositoryRoot
     {
         get
@@ -181,7 +188,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
