@@ -2,7 +2,8 @@ namespace Speedera.E2E;
 
 /// <summary>
 /// A portal that runs the embedded edge node (dns, probe, cache, loadp) on free loopback ports, so
-/// these tests never collide with a developer's portal on 8053/8080/9100/9200.
+/// these tests never collide with a developer's portal on 8053/8080/9100/9200 (nor on the demo
+/// POP servers' 127.0.0.11:8080 ..., which this node leaves alone).
 /// </summary>
 public sealed class EmbeddedEdgeFixture : BrowserFixture
 {
@@ -21,6 +22,7 @@ public sealed class EmbeddedEdgeFixture : BrowserFixture
         ["Speedera__EmbeddedEdge__CacheListen"] = $"127.0.0.1:{CachePort}",
         ["Speedera__EmbeddedEdge__MetricsListen"] = $"127.0.0.1:{MetricsPort}",
         ["Speedera__EmbeddedEdge__LoadPListen"] = $"127.0.0.1:{LoadPPort}",
+        ["Speedera__EmbeddedEdge__ServeDemoServers"] = "false",
     };
 
     public override async Task InitializeAsync()
