@@ -45,6 +45,8 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         await using var originB = await TestOrigin.StartAsync(second, port);
 
         await page.GotoAsync($"/gtm/{shopId}");
+        await Expect(page.Locator("#access")).ToHaveValueAsync("300");
+        await Expect(page.Locator("#refresh")).ToHaveValueAsync("3600");
         await page.FillAsync("[data-testid=address-0]", first.ToString());
         await page.FillAsync("[aria-label='Description 1']", "shop origin A");
         await page.FillAsync("[data-testid=address-1]", second.ToString());
