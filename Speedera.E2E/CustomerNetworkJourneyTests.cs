@@ -21,7 +21,14 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [Fact]
-    public async Task Customer_in_the_browser_sees_origins_up_then_one_down_and_out_of_dns_and_purges_a_cached_url()
+    public Task Customer_in_the_browser_sees_origins_up_then_one_down_and_out_of_dns_and_purges_a_cached_url() =>
+        WithPortalOutputOnFailureAsync(BrowserJourneyAsync);
+
+    [Fact]
+    public Task Customer_through_the_rest_api_sees_origins_up_then_one_down_and_out_of_dns_and_purges_a_cached_url() =>
+        WithPortalOutputOnFailureAsync(ApiJourneyAsync);
+
+    private async Task BrowserJourneyAsync()
     {
         var page = await SignUpAndLogInAsync("Shop Browser Ltd");
         var shop = $"shop-{Suffix()}.speedera.net";
@@ -117,8 +124,7 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         Console.WriteLine($"browser journey: both up after {upAfter.TotalSeconds:0.0} s, down after {downAfter.TotalSeconds:0.0} s, out of DNS after {dnsAfter.TotalSeconds:0.0} s, purge done after {purgeAfter.TotalSeconds:0.0} s");
     }
 
-    [Fact]
-    public async Task Customer_through_the_rest_api_sees_origins_up_then_one_down_and_out_of_dns_and_purges_a_cached_url()
+    private async Task ApiJourneyAsync()
     {
         var page = await SignUpAndLogInAsync("Shop Api Ltd");
         await page.GotoAsync("/api-keys");
@@ -200,6 +206,19 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         await AssertMissAsync(cdn, cdnOrigin, "after the purge");
 
         Console.WriteLine($"api journey: both up after {upAfter.TotalSeconds:0.0} s, down after {downAfter.TotalSeconds:0.0} s, out of DNS after {dnsAfter.TotalSeconds:0.0} s, purge done after {purgeAfter.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>Any failure (a Playwright timeout, an assertion) also shows whether the portal still runs and its output.</summary>
+    private async Task WithPortalOutputOnFailureAsync(Func<Task> journey)
+    {
+        try
+        {
+            await journey();
+        }
+        catch (Exception ex) when (ex is not TimeoutException || !ex.Message.Contains("Portal output:", StringComparison.Ordinal))
+        {
+            throw new Xunit.Sdk.XunitException($"{ex.GetType().Name}: {ex.Message}\n{ex.StackTrace}\nPortal output:\n{fixture.Portal.OutputTail()}");
+        }
     }
 
     private async Task<IPage> SignUpAndLogInAsync(string organization)

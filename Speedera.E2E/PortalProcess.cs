@@ -39,11 +39,12 @@ public sealed partial class PortalProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The last lines of the portal's output, for failure messages.</summary>
+    /// <summary>Whether the portal still runs, and the last lines of its output, for failure messages.</summary>
     public string OutputTail(int characters = 6000)
     {
         var text = Output;
-        return text.Length <= characters ? text : "...\n" + text[^characters..];
+        var state = process.HasExited ? $"[the portal process has EXITED with code {process.ExitCode}]\n" : "[the portal process is running]\n";
+        return state + (text.Length <= characters ? text : "...\n" + text[^characters..]);
     }
 
     public static string RepositoryRoot
