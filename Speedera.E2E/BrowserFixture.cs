@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace Speedera.E2E;
 
 /// <summary>One portal process and one headless Debian Chromium shared by the tests of a class.</summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     private IPlaywright? playwright;
 
@@ -16,9 +16,12 @@ public sealed class BrowserFixture : IAsyncLifetime
             ? dir
             : Path.Combine(PortalProcess.RepositoryRoot, "test-output", "screenshots");
 
-    public async Task InitializeAsync()
+    /// <summary>Extra environment variables for the portal process (a derived fixture's seam).</summary>
+    protected virtual IDictionary<string, string>? PortalEnvironment => null;
+
+    public virtual async Task InitializeAsync()
     {
-        Portal = await PortalProcess.StartAsync();
+        Portal = await PortalProcess.StartAsync(PortalEnvironment);
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -39,6 +39,14 @@ public sealed partial class PortalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether the portal still runs, and the last lines of its output, for failure messages.</summary>
+    public string OutputTail(int characters = 6000)
+    {
+        var text = Output;
+        var state = process.HasExited ? $"[the portal process has EXITED with code {process.ExitCode}]\n" : "[the portal process is running]\n";
+        return state + (text.Length <= characters ? text : "...\n" + text[^characters..]);
+    }
+
     public static string RepositoryRoot
     {
         get
@@ -181,7 +189,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

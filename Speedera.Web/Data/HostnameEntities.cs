@@ -49,9 +49,9 @@ public sealed class HostnameEntity
 
     public bool PersistenceEnabled { get; set; }
 
-    public TimeSpan PersistenceAccessTimeout { get; set; }
+    public TimeSpan PersistenceAccessTimeout { get; set; } = TimeSpan.FromSeconds(300);
 
-    public TimeSpan PersistenceRefreshTimeout { get; set; }
+    public TimeSpan PersistenceRefreshTimeout { get; set; } = TimeSpan.FromSeconds(3600);
 
     public ServiceType TestType { get; set; } = ServiceType.Http;
 

@@ -221,12 +221,19 @@ public sealed class DomainService(
         string? hostHeader = null;
         if (!string.IsNullOrWhiteSpace(input.OriginHostHeader))
         {
-            if (!HostnameRules.TryNormalize(input.OriginHostHeader, out var header, out var headerError))
+            // RFC 9110 section 7.2: Host may be an IP literal, and AddAsync defaults it to the origin, which is often an address.
+            if (IPAddress.TryParse(input.OriginHostHeader.Trim().Trim('[', ']'), out var literal) && (literal.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || input.OriginHostHeader.Count(c => c == '.') == 3))
+            {
+                hostHeader = literal.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{literal}]" : literal.ToString();
+            }
+            else if (!HostnameRules.TryNormalize(input.OriginHostHeader, out var header, out var headerError))
             {
                 errors[nameof(CdnSettingsInput.OriginHostHeader)] = [headerError!];
             }
-
-            hostHeader = header;
+            else
+            {
+                hostHeader = header;
+            }
         }
 
         if (input.DefaultTtlSeconds is < 0 or > 31_536_000)

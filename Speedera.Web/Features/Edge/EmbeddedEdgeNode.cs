@@ -31,6 +31,12 @@ public sealed class EmbeddedEdgeOptions
     public string MetricsListen { get; set; } = "127.0.0.1:9100";
 
     public string LoadPListen { get; set; } = "127.0.0.1:9200";
+
+    /// <summary>
+    /// Also serve as the demo POP servers on their own loopback addresses (127.0.0.11:8080 ...). Off
+    /// for a second portal on the same machine (tests), which would otherwise take those ports.
+    /// </summary>
+    public bool ServeDemoServers { get; set; } = true;
 }
 
 /// <summary>
@@ -131,7 +137,9 @@ internal sealed partial class EmbeddedEdgeNode(
                     .Where(x => x.Type == ServiceType.Http && x.Server!.Enabled)
                     .Select(x => new { x.Server!.Address, x.Port })
                     .ToListAsync(lifetime.ApplicationStopping);
-                serverEndpoints = [.. services.Select(e => IPEndPoint.TryParse($"{e.Address}:{e.Port}", out var ep) ? ep : null).OfType<IPEndPoint>()];
+                serverEndpoints = embedded.ServeDemoServers
+                    ? [.. services.Select(e => IPEndPoint.TryParse($"{e.Address}:{e.Port}", out var ep) ? ep : null).OfType<IPEndPoint>()]
+                    : [];
             }
 
             var dataDirectory = Path.Combine(speedera.Value.ResolveDataDirectory(environment.ContentRootPath), "edge", embedded.NodeId);
