@@ -135,6 +135,28 @@ public abstract class ApiTests<TFactory>(TFactory factory) : IClassFixture<TFact
     }
 
     [Fact]
+    public async Task Cdn_settings_accept_an_ip_origin_and_host_header_and_refuse_bad_ones()
+    {
+        var tenant = await Tenant.CreateAsync(factory, "Cdn Settings Shop");
+        var created = await tenant.PostJsonAsync("/api/v1/domains", new { name = "cs" + Guid.NewGuid().ToString("N")[..8], cdn = true, gtm = false, origin = "127.0.0.1" }, HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetGuid();
+
+        await tenant.PutJsonAsync($"/api/v1/domains/{id}/cdn", new { origin = "127.0.0.1", originScheme = "http", originPort = 8081, originHostHeader = "127.0.0.1", defaultTtlSeconds = 60, honorOriginHeaders = true }, HttpStatusCode.OK);
+        var cdn = await tenant.GetJsonAsync($"/api/v1/domains/{id}/cdn");
+        Assert.Equal(8081, cdn.GetProperty("originPort").GetInt32());
+        Assert.Equal("127.0.0.1", cdn.GetProperty("originHostHeader").GetString());
+
+        var bad = await tenant.Api.PutAsJsonAsync($"/api/v1/domains/{id}/cdn", new { origin = "not a host!", originScheme = "gopher", originPort = 0, defaultTtlSeconds = -1, honorOriginHeaders = true });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadAsStringAsync();
+        Assert.Contains("\"Origin\"", problem);
+        Assert.Contains("\"OriginScheme\"", problem);
+        Assert.Contains("\"OriginPort\"", problem);
+        Assert.Contains("\"DefaultTtlSeconds\"", problem);
+        Assert.Equal(8081, (await tenant.GetJsonAsync($"/api/v1/domains/{id}/cdn")).GetProperty("originPort").GetInt32());
+    }
+
+    [Fact]
     public async Task Missing_revoked_or_cookie_credentials_are_refused()
     {
         var anonymous = factory.CreateClient();
