@@ -22,8 +22,7 @@ public sealed partial class ClientGroupPublisher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<IReadOnlyList<IPEndPoint>>? _endpointsOverride;
-    private CancellationTokenSource? _cts;
-    private Task? _loop;
+    private readonly LoopRunner _runner = new();
 
     public ClientGroupPublisher(
         ClientGroupTracker tracker,
@@ -43,27 +42,11 @@ public sealed partial class ClientGroupPublisher : IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _loop = Task.Run(() => RunAsync(_cts.Token), CancellationToken.None);
+        _runner.Start(RunAsync, cancellationToken);
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync()
-    {
-        if (_cts is null)
-        {
-            return;
-        }
-
-        await _cts.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(false);
-        }
-
-        _cts.Dispose();
-        _cts = null;
-    }
+    public Task StopAsync() => _runner.StopAsync();
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 

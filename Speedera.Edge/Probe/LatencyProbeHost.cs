@@ -47,8 +47,7 @@ public sealed partial class LatencyProbeHost : IClientGroupSink, IAsyncDisposabl
     private readonly ConcurrentQueue<LatencyMeasurement> _pending = new();
     private readonly SemaphoreSlim _slots;
     private DateTimeOffset _lastFlush;
-    private CancellationTokenSource? _cts;
-    private Task? _loop;
+    private readonly LoopRunner _runner = new();
 
     public LatencyProbeHost(
         string nodeId,
@@ -83,31 +82,18 @@ public sealed partial class LatencyProbeHost : IClientGroupSink, IAsyncDisposabl
     public Task StartAsync(CancellationToken cancellationToken)
     {
         EnsureTables();
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _lastFlush = _time.GetUtcNow();
-        _loop = Task.Run(() => RunAsync(_cts.Token), CancellationToken.None);
+        _runner.Start(RunAsync, cancellationToken);
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync()
-    {
-        if (_cts is null)
+    public Task StopAsync()
+        => _runner.StopAsync(async () =>
         {
-            return;
-        }
-
-        await _cts.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(_running.Keys).ConfigureAwait(false);
-        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        Save();
-        _cts.Dispose();
-        _cts = null;
-    }
+            await Task.WhenAll(_running.Keys).ConfigureAwait(false);
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            Save();
+        });
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 

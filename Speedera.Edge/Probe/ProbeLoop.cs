@@ -47,3 +47,43 @@ internal static class ProbeLoop
         }
     }
 }
+
+/// <summary>A background loop on the thread pool that is started once and stopped by cancelling it.</summary>
+internal sealed class LoopRunner
+{
+    private CancellationTokenSource? cts;
+    private Task? loop;
+
+    public void Start(Func<CancellationToken, Task> body, CancellationToken cancellationToken)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts = source;
+        loop = Task.Run(() => body(source.Token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Cancels the loop, waits for it to end, then runs <paramref name="drain"/> (work the loop started
+    /// still holds its token, so the token source lives until that is done). Does nothing when not running.
+    /// </summary>
+    public async Task StopAsync(Func<Task>? drain = null)
+    {
+        if (cts is null)
+        {
+            return;
+        }
+
+        await cts.CancelAsync().ConfigureAwait(false);
+        if (loop is not null)
+        {
+            await loop.ConfigureAwait(false);
+        }
+
+        if (drain is not null)
+        {
+            await drain().ConfigureAwait(false);
+        }
+
+        cts.Dispose();
+        cts = null;
+    }
+}

@@ -53,8 +53,7 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
     private readonly SemaphoreSlim _flushLock = new(1, 1);
     private int _pendingBytes;
     private DateTimeOffset _lastFlush;
-    private CancellationTokenSource? _cts;
-    private Task? _loop;
+    private readonly LoopRunner _runner = new();
     private long _testsRun;
 
     public ServiceProbeHost(
@@ -93,31 +92,18 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _lastFlush = _time.GetUtcNow();
-        _loop = Task.Run(() => RunAsync(_cts.Token), CancellationToken.None);
+        _runner.Start(RunAsync, cancellationToken);
         return Task.CompletedTask;
     }
 
     /// <summary>Stops scheduling, waits for running tests and sends what is pending.</summary>
-    public async Task StopAsync()
-    {
-        if (_cts is null)
+    public Task StopAsync()
+        => _runner.StopAsync(async () =>
         {
-            return;
-        }
-
-        await _cts.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(_running.Values).ConfigureAwait(false);
-        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        _cts.Dispose();
-        _cts = null;
-    }
+            await Task.WhenAll(_running.Values).ConfigureAwait(false);
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        });
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
