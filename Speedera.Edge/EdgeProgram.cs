@@ -9,6 +9,7 @@ public static class EdgeProgram
     /// <summary>Exit codes: 0 normal stop, 2 bad command line, 3 refused start-up (bad key, bad --config file).</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        EdgeRuntime.PreferInlineSocketCompletions();
         var parsed = EdgeCommandLine.Parse(args);
         if (parsed.HelpRequested)
         {

@@ -810,9 +810,15 @@ internal sealed partial class CacheProxy
 
         if (memory is not null)
         {
-            // Copy into the response pipe without flushing: Kestrel flushes once when the request completes, so a hit
-            // costs one send instead of a flush per write.
-            response.BodyWriter.Write(memory.AsSpan((int)offset, (int)count));
+            // Headers go into the response pipe first (no flush), so the body goes straight into the pipe instead of
+            // into Kestrel's before-headers buffer and then again; a large body is lent to the pipe without a copy
+            // (HitMemoryPool). Kestrel flushes once when the request completes, so a hit costs one send.
+            if (!response.HasStarted)
+            {
+                await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+
+            HitMemoryPool.WriteBody(response.BodyWriter, memory.AsMemory((int)offset, (int)count));
         }
         else
         {

@@ -86,6 +86,7 @@ public sealed class CacheServerHost : IAsyncDisposable
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
         builder.Services.AddSingleton(_loggerFactory);
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = _options.InlineScheduling);
+        HitMemoryPool.Register(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -102,7 +102,7 @@ for round in $(seq 1 "$ROUNDS"); do
   for obj in 1k.bin 100k.bin; do
     for target in "speedera:$OURS_PORT" "nginx:$NGINX_PORT" "varnish:$VARNISH_PORT"; do
       name=${target%%:*}
-      out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/status.lua" "http://127.0.0.1:${target##*:}/$obj")
+      out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/status.lua" "http://127.0.0.1:${target##*:}/$obj" -- "$(stat -c %s "$work/origin/www/$obj")")
       res=$(grep '^RESULT' <<<"$out")
       non2xx=$(grep -i 'Non-2xx' <<<"$out" || true)
       r=$(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$res")
@@ -113,14 +113,14 @@ for round in $(seq 1 "$ROUNDS"); do
       p99[$name,$obj]+="$p "
       p50s[$name,$obj]+="$p50 "
       bads[$name,$obj]=$(( ${bads[$name,$obj]:-0} + bad ))
-      printf 'round %d  %-8s %-9s %8s req/s  p50 %6.2fms  p99 %6.2fms  non-200 %s %s\n' "$round" "$name" "$obj" "$r" \
+      printf 'round %d  %-8s %-9s %8s req/s  p50 %6.2fms  p99 %6.2fms  bad (status/size) %s %s\n' "$round" "$name" "$obj" "$r" \
         "$(bc -l <<<"$p50/1000")" "$(bc -l <<<"$p/1000")" "$bad" "$non2xx"
     done
   done
 done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo
-printf '%-8s %-9s %12s %10s %10s %8s\n' cache object "requests/s" "p50" "p99" "non-200"
+printf '%-8s %-9s %12s %10s %10s %8s\n' cache object "requests/s" "p50" "p99" "bad"
 declare -A mr mp
 for obj in 1k.bin 100k.bin; do
   for name in speedera nginx varnish; do

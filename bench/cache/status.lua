@@ -1,5 +1,5 @@
--- wrk script: counts responses whose status is not 200 across all threads and prints
--- machine-readable RPS / P99 lines for run.sh.
+-- wrk script: counts responses whose status is not 200 or whose body is not the expected size (first script
+-- argument, after --) across all threads and prints machine-readable RPS / P99 lines for run.sh.
 local threads = {}
 
 function setup(thread)
@@ -8,10 +8,11 @@ end
 
 function init(args)
   non200 = 0
+  expected = tonumber(args[1])
 end
 
 function response(status, headers, body)
-  if status ~= 200 then
+  if status ~= 200 or (expected ~= nil and #body ~= expected) then
     non200 = non200 + 1
   end
 end

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Speedera.Core.Cache;
 using Speedera.Core.Configuration;
 using Speedera.Edge.Cache;
+using Speedera.Edge.Hosting;
 
 namespace Speedera.Bench.Cache;
 
@@ -23,6 +24,8 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // The same process settings as the edge executable (Speedera.Edge's EdgeProgram).
+        EdgeRuntime.PreferInlineSocketCompletions();
         if (args.Length > 0 && args[0] == "--purge-bench")
         {
             return await PurgeBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
