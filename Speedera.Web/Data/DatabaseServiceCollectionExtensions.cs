@@ -7,6 +7,8 @@ namespace Speedera.Web.Data;
 
 public static class DatabaseServiceCollectionExtensions
 {
+    private static readonly SqliteConnectionSetup SqliteSetup = new();
+
     /// <summary>Registers <see cref="SpeederaDbContext"/> on SQLite (default) or PostgreSQL.</summary>
     public static IServiceCollection AddSpeederaDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
@@ -37,7 +39,7 @@ public static class DatabaseServiceCollectionExtensions
             _ = database.Provider switch
             {
                 DatabaseProvider.Postgres => options.UseNpgsql(connectionString),
-                _ => options.UseSqlite(connectionString),
+                _ => options.UseSqlite(connectionString).AddInterceptors(SqliteSetup),
             };
             // Migrations are hand-written, without a model snapshot; SchemaTests guard against drift.
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
