@@ -13,7 +13,7 @@ public sealed record DecisionCountRow(DateTimeOffset Minute, string Hostname, st
 public sealed class DecisionCounter(TimeProvider timeProvider)
 {
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
-    private readonly ConcurrentDictionary<(long Minute, CandidatePlan Candidate), StrongCounter> _counts = new();
+    private readonly ConcurrentDictionary<(long Minute, CandidatePlan Candidate), StripedCounter> _counts = new();
 
     public void Count(CandidatePlan candidate, DateTimeOffset now)
     {
@@ -21,10 +21,10 @@ public sealed class DecisionCounter(TimeProvider timeProvider)
         var key = (minute, candidate);
         if (!_counts.TryGetValue(key, out var counter))
         {
-            counter = _counts.GetOrAdd(key, static _ => new StrongCounter());
+            counter = _counts.GetOrAdd(key, static _ => new StripedCounter());
         }
 
-        Interlocked.Increment(ref counter.Value);
+        counter.Increment();
     }
 
     /// <summary>Removes and returns completed minutes; <paramref name="includeCurrent"/> flushes everything (shutdown).</summary>
@@ -43,17 +43,12 @@ public sealed class DecisionCounter(TimeProvider timeProvider)
             {
                 // Several config versions may hold equal candidates: merge them by their names.
                 var rowKey = (key.Minute, key.Candidate.Hostname, key.Candidate.Address, key.Candidate.PopId);
-                rows[rowKey] = rows.GetValueOrDefault(rowKey) + Interlocked.Read(ref counter.Value);
+                rows[rowKey] = rows.GetValueOrDefault(rowKey) + counter.Value;
             }
         }
 
         return [.. rows
             .Select(r => new DecisionCountRow(new DateTimeOffset(r.Key.Item1, TimeSpan.Zero), r.Key.Item2, r.Key.Item3, r.Key.Item4, r.Value))
             .OrderBy(r => r.Minute).ThenBy(r => r.Hostname, StringComparer.Ordinal).ThenBy(r => r.Address, StringComparer.Ordinal)];
-    }
-
-    private sealed class StrongCounter
-    {
-        public long Value;
     }
 }

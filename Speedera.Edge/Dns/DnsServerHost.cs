@@ -47,12 +47,12 @@ public sealed class DnsServerHost(
         }
 
         int loops = options.UdpReceiveLoops > 0 ? options.UdpReceiveLoops : Math.Max(2, Environment.ProcessorCount);
-        (_udp, _tcp) = Bind(options.Endpoint, loops);
+        (_udp, _tcp) = Bind(options.Endpoint, options.UdpSockets > 0 ? Math.Min(options.UdpSockets, loops) : (loops + 1) / 2);
         BoundEndPoint = (IPEndPoint)_udp[0].LocalEndPoint!;
         _stopping = new CancellationTokenSource();
         var processor = CreateProcessor();
         var limiter = new ResponseRateLimiter(options.RateLimitResponsesPerSecond, options.RateLimitSlip, state.TimeProvider);
-        var udp = new UdpDnsListener(_udp, processor, limiter, loops, _logger);
+        var udp = new UdpDnsListener(_udp, processor, limiter, loops, options.UdpBatching && LinuxUdpBatch.Supported, options.MaxUdpPayloadBytes, _logger);
         var tcp = new TcpDnsListener(_tcp, processor, options.TcpIdleTimeout, options.MaxTcpConnections, _logger);
         var token = _stopping.Token;
         _running = Task.WhenAll(udp.RunAsync(token), tcp.RunAsync(token), SweepLoopAsync(token));

@@ -1,42 +1,43 @@
+using Speedera.Core;
 using Speedera.Core.Dns;
 
 namespace Speedera.Edge.Dns;
 
-/// <summary>Counters of the dns role since start; read them any time.</summary>
+/// <summary>Counters of the dns role since start; read them any time. Striped per processor: every query counts here.</summary>
 public sealed class DnsServerStats
 {
-    private long _queries;
-    private long _dropped;
-    private long _truncated;
-    private long _rateLimited;
-    private readonly long[] _rcodes = new long[24];
+    private readonly StripedCounter _queries = new();
+    private readonly StripedCounter _dropped = new();
+    private readonly StripedCounter _truncated = new();
+    private readonly StripedCounter _rateLimited = new();
+    private readonly StripedCounter[] _rcodes = [.. Enumerable.Range(0, 24).Select(_ => new StripedCounter())];
 
-    public long Queries => Interlocked.Read(ref _queries);
+    public long Queries => _queries.Value;
 
-    public long Dropped => Interlocked.Read(ref _dropped);
+    public long Dropped => _dropped.Value;
 
-    public long Truncated => Interlocked.Read(ref _truncated);
+    public long Truncated => _truncated.Value;
 
-    public long RateLimited => Interlocked.Read(ref _rateLimited);
+    public long RateLimited => _rateLimited.Value;
 
-    public long Responses(DnsResponseCode rcode) => Interlocked.Read(ref _rcodes[(int)rcode]);
+    public long Responses(DnsResponseCode rcode) => (int)rcode < _rcodes.Length ? _rcodes[(int)rcode].Value : 0;
 
-    internal void CountQuery() => Interlocked.Increment(ref _queries);
+    internal void CountQuery() => _queries.Increment();
 
-    internal void CountDropped() => Interlocked.Increment(ref _dropped);
+    internal void CountDropped() => _dropped.Increment();
 
-    internal void CountRateLimited() => Interlocked.Increment(ref _rateLimited);
+    internal void CountRateLimited() => _rateLimited.Increment();
 
     internal void CountResponse(in DnsOutcome outcome)
     {
         if ((int)outcome.RCode < _rcodes.Length)
         {
-            Interlocked.Increment(ref _rcodes[(int)outcome.RCode]);
+            _rcodes[(int)outcome.RCode].Increment();
         }
 
         if (outcome.Truncated)
         {
-            Interlocked.Increment(ref _truncated);
+            _truncated.Increment();
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Speedera.Core.Dns;
 using Speedera.Core.Gtm;
@@ -9,10 +10,15 @@ namespace Speedera.Edge.Dns;
 
 /// <summary>
 /// Receives UDP queries on dedicated threads with blocking calls (no per-packet async state machine),
-/// each thread with its own buffers, and sends the responses. Disposing the socket ends the threads.
+/// each thread with its own buffers, and sends the responses. On Linux each thread takes and answers
+/// queries in batches (<see cref="LinuxUdpBatch"/>); elsewhere one at a time. Cancelling and disposing
+/// the sockets ends the threads.
 /// </summary>
-internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor processor, ResponseRateLimiter limiter, int loops, ILogger logger)
+internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor processor, ResponseRateLimiter limiter, int loops, bool batching, int maxUdpPayloadBytes, ILogger logger)
 {
+    /// <summary>How often a batch loop blocked in recvmmsg wakes to check for cancellation.</summary>
+    private static readonly TimeSpan WakeInterval = TimeSpan.FromMilliseconds(200);
+
     public Task RunAsync(CancellationToken cancellationToken)
     {
         var threads = new Task[loops];
@@ -24,7 +30,14 @@ internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor proce
             {
                 try
                 {
-                    ReceiveLoop(socket, cancellationToken);
+                    if (batching)
+                    {
+                        BatchLoop(socket, cancellationToken);
+                    }
+                    else
+                    {
+                        ReceiveLoop(socket, cancellationToken);
+                    }
                 }
                 finally
                 {
@@ -88,9 +101,73 @@ internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor proce
         }
     }
 
-    private int Handle(ReadOnlySpan<byte> request, Span<byte> response, SocketAddress remote)
+    private void BatchLoop(Socket socket, CancellationToken cancellationToken)
     {
-        var client = ToClientAddress(remote);
+        // The descriptor stays open while this loop uses it (a reference on the handle), so disposing the socket
+        // cannot hand its number to another file under a receive in progress; the receive timeout ends the wait.
+        var handle = socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            LinuxUdpBatch.PrepareSocket(socket, WakeInterval);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        try
+        {
+            int fd = (int)handle.DangerousGetHandle();
+            using var batch = new LinuxUdpBatch(Math.Max(DnsLimits.ClassicUdpPayload, maxUdpPayloadBytes));
+            Span<int> lengths = stackalloc int[LinuxUdpBatch.Batch];
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                switch (batch.Receive(fd, out int count, out int error))
+                {
+                    case LinuxUdpBatch.ReceiveStatus.TimedOut:
+                        continue;
+                    case LinuxUdpBatch.ReceiveStatus.Closed:
+                        return;
+                    case LinuxUdpBatch.ReceiveStatus.Failed:
+                        Log.UdpReceiveFailed(logger, "errno " + error);
+                        Thread.Sleep(10);
+                        continue;
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    var request = batch.Request(i);
+                    if (request.IsEmpty)
+                    {
+                        // Longer than any real query (or empty): counted and dropped.
+                        processor.Stats.CountQuery();
+                        processor.Stats.CountDropped();
+                        lengths[i] = 0;
+                        continue;
+                    }
+
+                    lengths[i] = Handle(request, batch.Response(i), ToClientAddress(batch.Address(i)));
+                }
+
+                batch.Send(fd, lengths[..count]);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private int Handle(ReadOnlySpan<byte> request, Span<byte> response, SocketAddress remote) =>
+        Handle(request, response, ToClientAddress(remote));
+
+    private int Handle(ReadOnlySpan<byte> request, Span<byte> response, ClientAddress client)
+    {
         try
         {
             var verdict = limiter.Check(client);
@@ -142,6 +219,23 @@ internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor proce
         {
             AddressFamily.InterNetwork => ClientAddress.FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(bytes[4..])),
             AddressFamily.InterNetworkV6 => ToV6(BinaryPrimitives.ReadUInt128BigEndian(bytes[8..])),
+            _ => default,
+        };
+    }
+
+    /// <summary>A Linux sockaddr_in / sockaddr_in6 as the kernel wrote it (family in host order).</summary>
+    internal static ClientAddress ToClientAddress(ReadOnlySpan<byte> sockaddr)
+    {
+        const ushort AfInet = 2, AfInet6 = 10;
+        if (sockaddr.Length < 8)
+        {
+            return default;
+        }
+
+        return MemoryMarshal.Read<ushort>(sockaddr) switch
+        {
+            AfInet => ClientAddress.FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(sockaddr[4..])),
+            AfInet6 when sockaddr.Length >= 24 => ToV6(BinaryPrimitives.ReadUInt128BigEndian(sockaddr[8..])),
             _ => default,
         };
     }

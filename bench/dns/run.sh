@@ -4,13 +4,13 @@
 # run. Prints QPS, latency percentiles and rcodes for both and the QPS ratio ours/gdnsd.
 # The servers take turns (ROUNDS rounds, order alternating) because the machine is shared and noisy;
 # the summary uses the median QPS of each.
-# Usage: bench/dns/run.sh [seconds per run, default 5]    ROUNDS=3 CLIENTS=4    Also: bench/dns/run.sh --micro
+# Usage: bench/dns/run.sh [seconds per run, default 5]    ROUNDS=5 CLIENTS=4    Also: bench/dns/run.sh --micro
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SECONDS_PER_RUN="${1:-5}"
-ROUNDS="${ROUNDS:-3}"
+ROUNDS="${ROUNDS:-5}"
 OUR_PORT="${OUR_PORT:-18053}"
 GDNSD_PORT="${GDNSD_PORT:-18054}"
 CLIENTS="${CLIENTS:-4}"
@@ -113,11 +113,19 @@ for q in "www.bench.test A" "failover.bench.test A" "missing.bench.test A" "www.
   [[ "$ours" == "$theirs" ]] || { echo "rcode mismatch for $q: ours '$ours' gdnsd '$theirs'" >&2; exit 1; }
 done
 
+# utime + stime of a process and its threads, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+server_pid() { if [[ "$1" == speedera ]]; then echo "$OUR_PID"; else pgrep -f "gdnsd -c $WORK/gdnsd" | head -n 1; fi; }
+
 run_perf() {
   local name=$1 port=$2 round=$3
   # -v prints one line per query with its latency; percentiles come from those lines.
+  local pid cpu0 cpu1
+  pid=$(server_pid "$name")
+  cpu0=$(cpu_ticks "$pid")
   dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/queries.txt" -l "$SECONDS_PER_RUN" -c "$CLIENTS" -T 1 \
     -q "$OUTSTANDING" -t 2 -v >"$WORK/$name.perf" 2>&1 || true
+  cpu1=$(cpu_ticks "$pid")
   grep -v '^>' "$WORK/$name.perf" >"$WORK/$name.$round.summary" || true
   local qps lost codes p50 p90 p99 p999
   qps=$(awk '/Queries per second:/ {print $4}' "$WORK/$name.perf")
@@ -128,8 +136,13 @@ run_perf() {
   n=$(wc -l <"$WORK/$name.lat")
   pct() { awk -v p="$1" -v n="$n" 'NR == int(n * p / 100 + 0.999999) {printf "%.3f", $1 * 1000; exit}' "$WORK/$name.lat"; }
   p50=$(pct 50); p90=$(pct 90); p99=$(pct 99); p999=$(pct 99.9)
-  printf 'round %s %-8s QPS %10.0f  lost %-6s latency ms p50 %s p90 %s p99 %s p99.9 %s  rcodes: %s\n' \
-    "$round" "$name" "$qps" "$lost" "$p50" "$p90" "$p99" "$p999" "$codes"
+  local completed us
+  completed=$(awk '/Queries completed:/ {print $3}' "$WORK/$name.perf")
+  # Server CPU (user + system, from /proc) per answered query: what the server itself spends, whatever the client manages.
+  us=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$completed" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.2f", (b - a) / hz * 1e6 / n; else print "n/a" }')
+  printf 'round %s %-8s QPS %10.0f  lost %-6s latency ms p50 %s p90 %s p99 %s p99.9 %s  server CPU us/query %s  rcodes: %s\n' \
+    "$round" "$name" "$qps" "$lost" "$p50" "$p90" "$p99" "$p999" "$us" "$codes"
+  echo "$us" >>"$WORK/$name.cpu"
   echo "$qps" >>"$WORK/$name.qps"
   # The rcode mix (percentages) must be the same for both servers: same queries, same zone.
   echo "$codes" | sed -E 's/[A-Z]+ [0-9]+ \(([0-9.]+%)\)/\1/g; s/ //g' >"$WORK/$name.$round.mix"
@@ -139,6 +152,11 @@ run_perf() {
 
 median() { sort -g "$1" | awk '{v[NR] = $1} END {printf "%.0f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
+# Warm-up, not measured: both servers answer the query file for 2 s first (our JIT compiles its hot path to the
+# optimized tier in the first second or so; a DNS server runs for days, so a cold second is not what we compare).
+for port in "$OUR_PORT" "$GDNSD_PORT"; do
+  dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/queries.txt" -l 2 -c "$CLIENTS" -T 1 -q "$OUTSTANDING" -t 2 >/dev/null 2>&1 || true
+done
 echo "== dnsperf: $ROUNDS rounds, ${SECONDS_PER_RUN}s per run, $CLIENTS clients, $OUTSTANDING outstanding, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
   if (( round % 2 )); then
@@ -154,10 +172,14 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
 done
 echo "rcodes: same mix for both servers in every round ($(cat "$WORK/speedera.1.mix"))"
+paste "$WORK/speedera.qps" "$WORK/gdnsd.qps" | awk '{printf "round %d ratio ours/gdnsd %.2f\n", NR, $1 / $2}'
 ours=$(median "$WORK/speedera.qps")
 theirs=$(median "$WORK/gdnsd.qps")
 ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
 echo "median QPS: speedera $ours  gdnsd $theirs  ratio ours/gdnsd: $ratio"
+ours_cpu=$(sort -g "$WORK/speedera.cpu" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+theirs_cpu=$(sort -g "$WORK/gdnsd.cpu" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+echo "median server CPU per query: speedera ${ours_cpu} us  gdnsd ${theirs_cpu} us  (lower is better)"
 kill -TERM "$OUR_PID" 2>/dev/null || true
 wait "$OUR_PID" 2>/dev/null || true
 OUR_PID=""

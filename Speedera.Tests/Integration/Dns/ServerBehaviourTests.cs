@@ -118,6 +118,100 @@ public class ServerBehaviourTests
     }
 }
 
+/// <summary>
+/// The two UDP paths: batched (recvmmsg/sendmmsg, Linux) and one datagram at a time. Both must answer every query of
+/// many concurrent clients, IPv4 and IPv6, each to its sender with its own id.
+/// </summary>
+public class UdpPathTests
+{
+    [Theory]
+    [InlineData(true, "127.0.0.1")]
+    [InlineData(false, "127.0.0.1")]
+    [InlineData(true, "::1")]
+    [InlineData(false, "::1")]
+    public async Task Bursts_from_many_clients_are_all_answered_to_their_senders(bool batching, string address)
+    {
+        var options = new DnsServerOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Parse(address), 0),
+            RateLimitResponsesPerSecond = 0,
+            UdpBatching = batching,
+            UdpReceiveLoops = 2,
+        };
+        await using var server = new LoopbackDnsServer(options);
+        await server.InitializeAsync();
+        var family = server.EndPoint.AddressFamily;
+
+        var failures = new ConcurrentBag<string>();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+        {
+            using var udp = new UdpClient(family);
+            udp.Client.ReceiveBufferSize = 1 << 20;
+            udp.Connect(server.EndPoint);
+            for (int burst = 0; burst < 10; burst++)
+            {
+                // Ten queries in flight at once, so the server sees several waiting datagrams per receive.
+                var ids = new HashSet<ushort>();
+                for (int q = 0; q < 10; q++)
+                {
+                    ushort id = (ushort)((c * 1000) + (burst * 10) + q);
+                    ids.Add(id);
+                    await udp.SendAsync(DnsTestMessages.Query(q % 2 == 0 ? "StAtIc.Example.TEST" : "missing.example.test", DnsRecordType.A, id: id));
+                }
+
+                while (ids.Count > 0)
+                {
+                    using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+                    try
+                    {
+                        var r = DnsTestMessages.Read((await udp.ReceiveAsync(wait.Token)).Buffer);
+                        if (!ids.Remove(r.Id))
+                        {
+                            failures.Add($"client {c}: unexpected id {r.Id}");
+                        }
+                        else if (r.Id % 2 == 0 && (r.RCode != 0 || r.QuestionName.TrimEnd('.') != "StAtIc.Example.TEST" || r.Answers.Count != 1))
+                        {
+                            failures.Add($"client {c} id {r.Id}: rcode {r.RCode}, name {r.QuestionName}, {r.Answers.Count} answers");
+                        }
+                        else if (r.Id % 2 == 1 && r.RCode != 3)
+                        {
+                            failures.Add($"client {c} id {r.Id}: rcode {r.RCode} for a missing name");
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        failures.Add($"client {c}: no answer for ids {string.Join(",", ids)}");
+                        break;
+                    }
+                }
+            }
+        })));
+
+        Assert.Empty(failures);
+        Assert.Equal(800, server.Host.Stats.Queries);
+    }
+
+    [Fact]
+    public async Task A_datagram_longer_than_any_query_is_dropped_and_the_server_answers_the_next()
+    {
+        await using var server = new LoopbackDnsServer();
+        await server.InitializeAsync();
+        var oversized = new byte[LinuxUdpBatch.RequestSlot + 1000];
+        DnsTestMessages.Query("static.example.test", DnsRecordType.A, id: 7).CopyTo(oversized, 0);
+
+        var answer = await server.AskUdpAsync(oversized, TimeSpan.FromMilliseconds(500));
+        var next = await server.AskUdpAsync(DnsTestMessages.Query("static.example.test", DnsRecordType.A, id: 8));
+
+        Assert.NotNull(next);
+        Assert.Equal(8, DnsTestMessages.Read(next).Id);
+        if (LinuxUdpBatch.Supported)
+        {
+            Assert.Null(answer);
+            Assert.Equal(1, server.Host.Stats.Dropped);
+        }
+    }
+}
+
 public class HostLifecycleTests
 {
     [Fact]
