@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Speedera.Edge.Logging;
 
 namespace Speedera.Edge.Cache;
 
@@ -20,33 +20,16 @@ internal readonly record struct AccessLogRecord(
     string CacheStatus);
 
 /// <summary>
-/// Writes the NCSA combined log format (plus host and cache status) on a background task and rotates by size:
-/// <c>access.log</c> becomes <c>access.log.1</c>, older files shift up, at most <c>maxFiles</c> are kept.
-/// Records are dropped, not blocked on, when the writer falls behind.
+/// The cache's access log: the NCSA combined format plus host and cache status, written and rotated by size by a
+/// <see cref="RotatingLogFile{T}"/> (records are dropped, not blocked on, when the writer falls behind).
 /// </summary>
-internal sealed class AccessLog : IAsyncDisposable
+internal sealed class AccessLog(string path, long maxBytes, int maxFiles, ILogger logger) : IAsyncDisposable
 {
-    private readonly Channel<AccessLogRecord> _channel = Channel.CreateBounded<AccessLogRecord>(
-        new BoundedChannelOptions(65_536) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly string _path;
-    private readonly long _maxBytes;
-    private readonly int _maxFiles;
-    private readonly ILogger _logger;
-    private readonly Task _writer;
+    private readonly RotatingLogFile<AccessLogRecord> _file = new(path, maxBytes, maxFiles, 65_536, Format, ex => Log.AccessLogFailed(logger, ex));
 
-    public AccessLog(string path, long maxBytes, int maxFiles, ILogger logger)
-    {
-        _path = Path.GetFullPath(path);
-        _maxBytes = maxBytes;
-        _maxFiles = Math.Max(1, maxFiles);
-        _logger = logger;
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        _writer = Task.Run(WriteLoopAsync);
-    }
+    public void Write(in AccessLogRecord record) => _file.Write(record);
 
-    public void Write(in AccessLogRecord record) => _channel.Writer.TryWrite(record);
-
-    internal static string Format(in AccessLogRecord r)
+    internal static string Format(AccessLogRecord r)
     {
         var sb = new StringBuilder(256);
         sb.Append(r.RemoteAddress).Append(" - - [")
@@ -62,89 +45,6 @@ internal sealed class AccessLog : IAsyncDisposable
     private static string Escape(string value) =>
         value.AsSpan().IndexOfAny('"', '\\', '\n') < 0 ? value : value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private async Task WriteLoopAsync()
-    {
-        StreamWriter? writer = null;
-        long size = 0;
-        try
-        {
-            while (await _channel.Reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                try
-                {
-                    if (writer is null)
-                    {
-                        writer = Open();
-                        size = writer.BaseStream.Length;
-                    }
-
-                    while (_channel.Reader.TryRead(out var record))
-                    {
-                        // Rotate before writing, so the current file is never left empty.
-                        if (size >= _maxBytes)
-                        {
-                            await writer.DisposeAsync().ConfigureAwait(false);
-                            writer = null;
-                            Rotate();
-                            writer = Open();
-                            size = 0;
-                        }
-
-                        var line = Format(record);
-                        await writer.WriteLineAsync(line).ConfigureAwait(false);
-                        size += Encoding.UTF8.GetByteCount(line) + 1;
-                    }
-
-                    await writer.FlushAsync().ConfigureAwait(false);
-                }
-                catch (IOException ex)
-                {
-                    Log.AccessLogFailed(_logger, ex);
-                    if (writer is not null)
-                    {
-                        await writer.DisposeAsync().ConfigureAwait(false);
-                    }
-
-                    writer = null;
-                }
-            }
-        }
-        finally
-        {
-            if (writer is not null)
-            {
-                await writer.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-    }
-
-    private StreamWriter Open() =>
-        new(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = false };
-
-    private void Rotate()
-    {
-        var oldest = $"{_path}.{_maxFiles}";
-        if (File.Exists(oldest))
-        {
-            File.Delete(oldest);
-        }
-
-        for (var i = _maxFiles - 1; i >= 1; i--)
-        {
-            var from = $"{_path}.{i}";
-            if (File.Exists(from))
-            {
-                File.Move(from, $"{_path}.{i + 1}");
-            }
-        }
-
-        File.Move(_path, _path + ".1");
-    }
-
     /// <summary>Completes the queue and waits for the writer (tests use this to read the file).</summary>
-    public async ValueTask DisposeAsync()
-    {
-        _channel.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => _file.DisposeAsync();
 }

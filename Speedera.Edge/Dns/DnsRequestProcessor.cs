@@ -8,7 +8,7 @@ namespace Speedera.Edge.Dns;
 /// Shared by the UDP and TCP listeners, the fuzz tests and the micro-benchmark. Allocation-free once
 /// the configuration is compiled and the client's group has been seen.
 /// </summary>
-public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, GtmEngine engine, DecisionCounter counter, DnsServerStats stats, int maxUdpPayloadBytes)
+public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, GtmEngine engine, DecisionCounter counter, DnsServerStats stats, int maxUdpPayloadBytes, DnsQueryLog? queryLog = null)
 {
     public DnsServerStats Stats => stats;
 
@@ -29,6 +29,11 @@ public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, Gt
         {
             outcome = new(DnsResponseCode.FormErr, false, null);
             stats.CountResponse(outcome);
+            if (queryLog is not null && queryLog.TryAdmit())
+            {
+                queryLog.WriteMalformed(remote, tcp);
+            }
+
             return DnsResponder.WriteFormErr(request, response);
         }
 
@@ -41,6 +46,11 @@ public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, Gt
             : GtmClient.FromResolver(remote);
         int length = DnsResponder.Write(in query, name, status, configuration.Current, engine, counter, in client, response[..limit], out outcome);
         stats.CountResponse(outcome);
+        if (queryLog is not null && queryLog.TryAdmit())
+        {
+            queryLog.Write(in query, name, remote, tcp, in outcome);
+        }
+
         return length;
     }
 }

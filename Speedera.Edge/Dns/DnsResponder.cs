@@ -4,8 +4,8 @@ using Speedera.Core.Gtm;
 
 namespace Speedera.Edge.Dns;
 
-/// <summary>The result of handling one request, for statistics and logs.</summary>
-public readonly record struct DnsOutcome(DnsResponseCode RCode, bool Truncated, GtmReason? Reason);
+/// <summary>The result of handling one request; <see cref="Answer"/> is the first GTM answer, if the engine chose one.</summary>
+public readonly record struct DnsOutcome(DnsResponseCode RCode, bool Truncated, GtmReason? Reason, CandidatePlan? Answer = null);
 
 /// <summary>
 /// Writes the response to a parsed query: header flags (AA set, RA clear), the question as received,
@@ -59,6 +59,7 @@ internal static class DnsResponder
         bool truncated = false;
         byte ecsScope = 0;
         GtmReason? reason = null;
+        CandidatePlan? answer = null;
 
         switch (status)
         {
@@ -88,7 +89,7 @@ internal static class DnsResponder
                     Span<char> text = stackalloc char[DnsLimits.MaxNameLength];
                     int length = DnsName.ToLowerText(questionName[..query.NameLength], text);
                     truncated = !Answer(ref writer, in query, questionName[..query.NameLength], text[..length], zones, engine, counter,
-                        in client, out rcode, out authoritative, out ecsScope, out reason);
+                        in client, out rcode, out authoritative, out ecsScope, out reason, out answer);
                 }
 
                 break;
@@ -108,7 +109,7 @@ internal static class DnsResponder
             writer.TryWriteOpt(DnsLimits.AdvertisedUdpPayload, (byte)((ushort)rcode >> 4), query.DnssecOk, in query, ecsScope);
         }
 
-        outcome = new(rcode, truncated, reason);
+        outcome = new(rcode, truncated, reason, answer);
         return writer.Finish();
     }
 
@@ -125,12 +126,14 @@ internal static class DnsResponder
         out DnsResponseCode rcode,
         out bool authoritative,
         out byte ecsScope,
-        out GtmReason? reason)
+        out GtmReason? reason,
+        out CandidatePlan? answer)
     {
         rcode = DnsResponseCode.NoError;
         authoritative = true;
         ecsScope = 0;
         reason = null;
+        answer = null;
         scoped ReadOnlySpan<byte> ownerWire = qnameWire;
         Span<char> chained = stackalloc char[DnsLimits.MaxNameLength];
         scoped ReadOnlySpan<char> name = qname;
@@ -190,7 +193,7 @@ internal static class DnsResponder
                     return true;
 
                 case ResolutionKind.Gtm:
-                    return WriteGtm(ref writer, in query, ownerWire, resolution.Node!, zone!, zones, engine, counter, in client, ref ecsScope, ref reason);
+                    return WriteGtm(ref writer, in query, ownerWire, resolution.Node!, zone!, zones, engine, counter, in client, ref ecsScope, ref reason, ref answer);
 
                 case ResolutionKind.Cname:
                     var cname = resolution.Set!;
@@ -219,7 +222,8 @@ internal static class DnsResponder
         DecisionCounter counter,
         in GtmClient client,
         ref byte ecsScope,
-        ref GtmReason? reason)
+        ref GtmReason? reason,
+        ref CandidatePlan? answer)
     {
         var plan = node.Gtm!;
         bool v6 = query.QType == (ushort)DnsRecordType.AAAA;
@@ -227,6 +231,7 @@ internal static class DnsResponder
         Span<CandidatePlan?> answers = buffer;
         var decision = engine.Decide(plan, v6, in client, answers);
         reason = decision.Reason;
+        answer = decision.Count > 0 ? answers[0] : null;
         if (decision.Count == 0)
         {
             return WriteNegativeSoa(ref writer, zone);

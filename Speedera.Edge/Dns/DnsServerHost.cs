@@ -22,6 +22,7 @@ public sealed class DnsServerHost(
     private Socket[] _udp = [];
     private Socket? _tcp;
     private Task _running = Task.CompletedTask;
+    private DnsQueryLog? _queryLog;
 
     /// <summary>The endpoint actually bound (the port is resolved when the options asked for port 0).</summary>
     public IPEndPoint? BoundEndPoint { get; private set; }
@@ -36,7 +37,11 @@ public sealed class DnsServerHost(
         state.Engine,
         state.Decisions,
         Stats,
-        options.MaxUdpPayloadBytes);
+        options.MaxUdpPayloadBytes,
+        _queryLog);
+
+    /// <summary>The query log while the server runs with one configured.</summary>
+    public DnsQueryLog? QueryLog => _queryLog;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -50,6 +55,9 @@ public sealed class DnsServerHost(
         (_udp, _tcp) = Bind(options.Endpoint, options.UdpSockets > 0 ? Math.Min(options.UdpSockets, loops) : (loops + 1) / 2);
         BoundEndPoint = (IPEndPoint)_udp[0].LocalEndPoint!;
         _stopping = new CancellationTokenSource();
+        _queryLog = options.QueryLogPath is { } logPath
+            ? new DnsQueryLog(logPath, options.QueryLogPerSecond, options.QueryLogMaxBytes, options.QueryLogFiles, state.TimeProvider, _logger)
+            : null;
         var processor = CreateProcessor();
         var limiter = new ResponseRateLimiter(options.RateLimitResponsesPerSecond, options.RateLimitSlip, state.TimeProvider);
         var udp = new UdpDnsListener(_udp, processor, limiter, loops, options.UdpBatching && LinuxUdpBatch.Supported, options.MaxUdpPayloadBytes, _logger);
@@ -85,6 +93,12 @@ public sealed class DnsServerHost(
 
         _stopping.Dispose();
         _stopping = null;
+        if (_queryLog is { } queryLog)
+        {
+            _queryLog = null;
+            await queryLog.DisposeAsync().ConfigureAwait(false);
+        }
+
         Log.Stopped(_logger);
     }
 

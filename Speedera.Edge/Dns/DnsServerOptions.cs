@@ -39,8 +39,23 @@ public sealed record DnsServerOptions
     /// <summary>Every Nth response over the limit is sent truncated instead of dropped, so real clients retry over TCP.</summary>
     public int RateLimitSlip { get; init; } = 2;
 
+    /// <summary>Query log file (rotated by size); null turns the log off.</summary>
+    public string? QueryLogPath { get; init; }
+
+    /// <summary>At most this many queries a second are logged; the rest are counted in a comment line.</summary>
+    public int QueryLogPerSecond { get; init; } = 100;
+
+    public long QueryLogMaxBytes { get; init; } = 50L * 1024 * 1024;
+
+    public int QueryLogFiles { get; init; } = 5;
+
     public void Validate()
     {
+        if (QueryLogPath is not null && (QueryLogPerSecond < 1 || QueryLogMaxBytes < 1024 || QueryLogFiles < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(QueryLogPerSecond), "The query log needs a rate of at least 1 a second, files of at least 1 KB and at least one file.");
+        }
+
         if (MaxUdpPayloadBytes is < 512 or > 65535)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxUdpPayloadBytes), MaxUdpPayloadBytes, "must be between 512 and 65535 bytes");

@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "Swept {Count} expired persistence entries")]
     public static partial void PersistenceSwept(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Could not write the DNS query log")]
+    public static partial void QueryLogFailed(ILogger logger, Exception exception);
 }

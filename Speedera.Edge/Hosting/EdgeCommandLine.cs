@@ -23,6 +23,8 @@ public static class EdgeCommandLine
         new("--config", "FILE", "Run from this signed configuration envelope on disk, without a control plane."),
         new("--data-dir", "DIR", "Where the last good configuration and the upload spool live. Default: ./edge-data/<node-id>."),
         new("--dns-listen", "IP:PORT", "DNS role listen address, UDP and TCP. Default 127.0.0.1:8053."),
+        new("--dns-query-log", "FILE", "DNS role: write a query log to FILE (rotated at 50 MB, 5 files kept). Default: off."),
+        new("--dns-query-log-rate", "N", "DNS role: log at most N queries a second; the rest are counted in a comment line. Default 100."),
         new("--cache-listen", "IP:PORT", "Cache role HTTP listen address. Default 127.0.0.1:8080."),
         new("--metrics-listen", "IP:PORT", "Metric exchange listen address (probes push to dns nodes). Default 127.0.0.1:9100."),
         new("--loadp-listen", "IP:PORT", "Load agent listen address. Default 127.0.0.1:9200."),
@@ -195,6 +197,8 @@ public static class EdgeCommandLine
             ConfigFile = configFile,
             DataDirectory = Path.GetFullPath(Get(v, "--data-dir") ?? Path.Combine("edge-data", nodeId)),
             DnsListen = Endpoint(v, "--dns-listen") ?? defaults.DnsListen,
+            DnsQueryLog = Get(v, "--dns-query-log") is { } queryLog ? Path.GetFullPath(queryLog) : null,
+            DnsQueryLogRate = PositiveInt(v, "--dns-query-log-rate") ?? defaults.DnsQueryLogRate,
             CacheListen = Endpoint(v, "--cache-listen") ?? defaults.CacheListen,
             MetricsListen = Endpoint(v, "--metrics-listen") ?? defaults.MetricsListen,
             LoadPListen = Endpoint(v, "--loadp-listen") ?? defaults.LoadPListen,
@@ -236,6 +240,11 @@ public static class EdgeCommandLine
 
     private static string AvailableRoles() =>
         EdgeRoleRegistry.Roles.Count == 0 ? "none yet" : string.Join(", ", EdgeRoleRegistry.Roles.Keys.Order(StringComparer.Ordinal));
+
+    private static int? PositiveInt(Dictionary<string, string> v, string name) =>
+        Get(v, name) is not { } text ? null
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n
+        : throw new FormatException($"{name}: '{text}' is not a positive whole number.");
 
     private static IPEndPoint? Endpoint(Dictionary<string, string> v, string name)
     {

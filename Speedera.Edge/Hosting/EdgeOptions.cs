@@ -25,6 +25,12 @@ public sealed record EdgeOptions
 
     public IPEndPoint DnsListen { get; init; } = IPEndPoint.Parse("127.0.0.1:8053");
 
+    /// <summary>The dns role's query log file; none when null.</summary>
+    public string? DnsQueryLog { get; init; }
+
+    /// <summary>At most this many queries a second go into the query log.</summary>
+    public int DnsQueryLogRate { get; init; } = 100;
+
     public IPEndPoint CacheListen { get; init; } = IPEndPoint.Parse("127.0.0.1:8080");
 
     /// <summary>More addresses the cache serves on (the embedded node answers for every demo server).</summary>

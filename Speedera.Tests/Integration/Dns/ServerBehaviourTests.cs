@@ -212,6 +212,53 @@ public class UdpPathTests
     }
 }
 
+public class QueryLogTests
+{
+    [Fact]
+    public async Task Query_log_writes_the_decision_and_stays_within_its_rate()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "speedera-querylog-" + Guid.NewGuid().ToString("N"), "queries.log");
+        var options = new DnsServerOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Loopback, 0),
+            RateLimitResponsesPerSecond = 0,
+            QueryLogPath = path,
+            QueryLogPerSecond = 5,
+        };
+        // A clock that stands still: every query falls into the same one-second allowance.
+        var server = new LoopbackDnsServer(options, new FakeClock(DateTimeOffset.UtcNow));
+        await server.InitializeAsync();
+        try
+        {
+            Assert.NotNull(await server.AskUdpAsync(DnsTestMessages.Query("Weighted.Example.Test", DnsRecordType.A, id: 1, edns: true, ecs: "198.51.100.0/24")));
+            Assert.NotNull(await server.AskUdpAsync(DnsTestMessages.Query("missing.example.test", DnsRecordType.AAAA, id: 2)));
+            Assert.NotNull(await server.AskUdpAsync([0x12, 0x34, 0x01, 0x00, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 3, (byte)'a']));
+            for (ushort id = 10; id < 30; id++)
+            {
+                Assert.NotNull(await server.AskUdpAsync(DnsTestMessages.Query("static.example.test", DnsRecordType.A, id: id)));
+            }
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        var lines = await File.ReadAllLinesAsync(path);
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        var queries = lines.Where(l => !l.StartsWith('#')).ToList();
+        Assert.Equal(5, queries.Count);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z 127\.0\.0\.1 udp ecs=198\.51\.100\.0/24 weighted\.example\.test A NOERROR reason=\w+ answer=10\.0\.0\.\d pop=\w+$", queries[0]);
+        Assert.EndsWith(" 127.0.0.1 udp missing.example.test AAAA NXDOMAIN", queries[1], StringComparison.Ordinal);
+        Assert.EndsWith(" 127.0.0.1 udp - - FORMERR", queries[2], StringComparison.Ordinal);
+        Assert.EndsWith(" udp static.example.test A NOERROR", queries[3], StringComparison.Ordinal);
+        // 23 queries, 5 logged: the other 18 are counted in comment lines.
+        var notLogged = lines.Where(l => l.StartsWith('#'))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @" (\d+) queries not logged \(limit 5/s\)$"))
+            .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Sum();
+        Assert.Equal(18, notLogged);
+    }
+}
+
 public class HostLifecycleTests
 {
     [Fact]
