@@ -771,17 +771,24 @@ internal sealed partial class CacheProxy
         headers[CacheStatusValues.Name] = cacheStatus;
 
         long offset = 0, count = body.Length;
+        List<(long Offset, long Count)>? parts = null;
         if (entry.Status == 200)
         {
             headers.AcceptRanges = "bytes";
             var range = request.Headers.Range;
             if (range.Count > 0 && HttpConditionals.RangeApplies(request, entry))
             {
-                switch (HttpConditionals.ParseSingleRange(range.ToString(), body.Length, out offset, out count))
+                var ranges = new List<(long Offset, long Count)>();
+                switch (HttpConditionals.ParseRanges(range.ToString(), body.Length, ranges))
                 {
-                    case HttpConditionals.RangeResult.Satisfiable:
+                    case HttpConditionals.RangeResult.Satisfiable when ranges.Count == 1:
+                        (offset, count) = ranges[0];
                         response.StatusCode = StatusCodes.Status206PartialContent;
                         headers.ContentRange = $"bytes {offset}-{offset + count - 1}/{body.Length}";
+                        break;
+                    case HttpConditionals.RangeResult.Satisfiable:
+                        parts = ranges;
+                        response.StatusCode = StatusCodes.Status206PartialContent;
                         break;
                     case HttpConditionals.RangeResult.Unsatisfiable:
                         response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
@@ -789,10 +796,6 @@ internal sealed partial class CacheProxy
                         headers.ContentType = default;
                         response.ContentLength = 0;
                         return new Served(416, 0, bytesFromOrigin, hit, cacheStatus);
-                    default:
-                        offset = 0;
-                        count = body.Length;
-                        break;
                 }
             }
         }
@@ -800,6 +803,11 @@ internal sealed partial class CacheProxy
         if (entry.Status is 204 or 304)
         {
             return new Served(entry.Status, 0, bytesFromOrigin, hit, cacheStatus);
+        }
+
+        if (parts is not null)
+        {
+            return await WriteMultipartAsync(context, body, memory, parts, new Served(206, 0, bytesFromOrigin, hit, cacheStatus)).ConfigureAwait(false);
         }
 
         response.ContentLength = count;
@@ -822,32 +830,87 @@ internal sealed partial class CacheProxy
         }
         else
         {
-            await using var file = disk!.OpenBody(body);
-            file.Seek(offset, SeekOrigin.Begin);
-            var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-            try
-            {
-                var remaining = count;
-                while (remaining > 0)
-                {
-                    var n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(CopyBufferSize, remaining)), context.RequestAborted).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        context.Abort();
-                        break;
-                    }
-
-                    await response.Body.WriteAsync(buffer.AsMemory(0, n), context.RequestAborted).ConfigureAwait(false);
-                    remaining -= n;
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            await using var file = _store.Disk!.OpenBody(body);
+            await CopyFromFileAsync(context, file, offset, count).ConfigureAwait(false);
         }
 
         return new Served(response.StatusCode, count, bytesFromOrigin, hit, cacheStatus);
+    }
+
+    /// <summary>Copies <paramref name="count"/> bytes of a stored body file from <paramref name="offset"/> to the response.</summary>
+    private static async Task CopyFromFileAsync(HttpContext context, FileStream file, long offset, long count)
+    {
+        file.Seek(offset, SeekOrigin.Begin);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            var remaining = count;
+            while (remaining > 0)
+            {
+                var n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(CopyBufferSize, remaining)), context.RequestAborted).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    context.Abort();
+                    break;
+                }
+
+                await context.Response.Body.WriteAsync(buffer.AsMemory(0, n), context.RequestAborted).ConfigureAwait(false);
+                remaining -= n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// RFC 9110 §14.6: several ranges as one multipart/byteranges body, each part with the object's Content-Type and
+    /// its Content-Range, in ascending order (the ranges are already coalesced). Content-Length is known up front.
+    /// </summary>
+    private async Task<Served> WriteMultipartAsync(HttpContext context, CachedBody body, byte[]? memory, List<(long Offset, long Count)> parts, Served served)
+    {
+        var response = context.Response;
+        var boundary = "speedera-" + Guid.NewGuid().ToString("N");
+        var type = response.Headers.ContentType.ToString();
+        var heads = new byte[parts.Count][];
+        long length = 0;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var (offset, count) = parts[i];
+            var head = (i > 0 ? "\r\n" : "") + $"--{boundary}\r\n"
+                + (type.Length > 0 ? $"Content-Type: {type}\r\n" : "")
+                + $"Content-Range: bytes {offset}-{offset + count - 1}/{body.Length}\r\n\r\n";
+            heads[i] = Encoding.ASCII.GetBytes(head);
+            length += heads[i].Length + count;
+        }
+
+        var tail = Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n");
+        length += tail.Length;
+        response.Headers.ContentType = "multipart/byteranges; boundary=" + boundary;
+        response.ContentLength = length;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return served;
+        }
+
+        await using var file = memory is null ? _store.Disk!.OpenBody(body) : null;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var (offset, count) = parts[i];
+            await response.Body.WriteAsync(heads[i], context.RequestAborted).ConfigureAwait(false);
+            if (memory is not null)
+            {
+                await response.Body.WriteAsync(memory.AsMemory((int)offset, (int)count), context.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                await CopyFromFileAsync(context, file!, offset, count).ConfigureAwait(false);
+            }
+        }
+
+        await response.Body.WriteAsync(tail, context.RequestAborted).ConfigureAwait(false);
+        return served with { BytesToClient = length };
     }
 
     /// <summary>Forwards unsafe and other methods, then invalidates the stored responses they affect (RFC 9111 §4.4).</summary>

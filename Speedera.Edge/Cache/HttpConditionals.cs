@@ -72,24 +72,109 @@ internal static class HttpConditionals
         Unsatisfiable,
     }
 
-    /// <summary>RFC 9110 §14.1.2: one byte range (first-last, first-, -suffix); several ranges are answered whole.</summary>
+    /// <summary>RFC 9110 §14.1.2: one byte range (first-last, first-, -suffix); several ranges are not one range.</summary>
     public static RangeResult ParseSingleRange(string header, long length, out long offset, out long count)
     {
         offset = 0;
         count = length;
-        var value = header.Trim();
+        if (!TryRangeSet(header, out var spec) || spec.Contains(','))
+        {
+            return RangeResult.Ignore;
+        }
+
+        return ParseSpec(spec, length, out offset, out count);
+    }
+
+    /// <summary>More ranges than this in one request are answered with the whole object (RFC 9110 §17.15).</summary>
+    public const int MaxRanges = 16;
+
+    /// <summary>
+    /// RFC 9110 §14.1.2 and §14.2: a set of byte ranges. Unsatisfiable members are left out (all of them: 416);
+    /// a malformed member, or more than <see cref="MaxRanges"/>, makes the whole header ignored (a 200 with the
+    /// object). Overlapping and adjacent ranges are coalesced (§14.2 allows it; it defeats overlapping-range abuse),
+    /// and the result is in ascending order.
+    /// </summary>
+    public static RangeResult ParseRanges(string header, long length, List<(long Offset, long Count)> ranges)
+    {
+        ranges.Clear();
+        if (!TryRangeSet(header, out var set))
+        {
+            return RangeResult.Ignore;
+        }
+
+        int members = 0;
+        foreach (var part in set.Split(','))
+        {
+            var spec = set[part].Trim();
+            if (spec.IsEmpty)
+            {
+                continue;
+            }
+
+            if (++members > MaxRanges)
+            {
+                ranges.Clear();
+                return RangeResult.Ignore;
+            }
+
+            switch (ParseSpec(spec, length, out var offset, out var count))
+            {
+                case RangeResult.Ignore:
+                    ranges.Clear();
+                    return RangeResult.Ignore;
+                case RangeResult.Satisfiable:
+                    ranges.Add((offset, count));
+                    break;
+            }
+        }
+
+        if (members == 0)
+        {
+            return RangeResult.Ignore;
+        }
+
+        if (ranges.Count == 0)
+        {
+            return RangeResult.Unsatisfiable;
+        }
+
+        ranges.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        int kept = 0;
+        for (int i = 1; i < ranges.Count; i++)
+        {
+            var (offset, count) = ranges[kept];
+            if (ranges[i].Offset <= offset + count)
+            {
+                ranges[kept] = (offset, Math.Max(offset + count, ranges[i].Offset + ranges[i].Count) - offset);
+            }
+            else
+            {
+                ranges[++kept] = ranges[i];
+            }
+        }
+
+        ranges.RemoveRange(kept + 1, ranges.Count - kept - 1);
+        return RangeResult.Satisfiable;
+    }
+
+    private static bool TryRangeSet(string header, out ReadOnlySpan<char> set)
+    {
+        var value = header.AsSpan().Trim();
         if (!value.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
         {
-            return RangeResult.Ignore;
+            set = default;
+            return false;
         }
 
-        var spec = value[6..].Trim();
-        if (spec.Contains(',', StringComparison.Ordinal))
-        {
-            return RangeResult.Ignore;
-        }
+        set = value[6..].Trim();
+        return true;
+    }
 
-        var dash = spec.IndexOf('-', StringComparison.Ordinal);
+    private static RangeResult ParseSpec(ReadOnlySpan<char> spec, long length, out long offset, out long count)
+    {
+        offset = 0;
+        count = length;
+        var dash = spec.IndexOf('-');
         if (dash < 0)
         {
             return RangeResult.Ignore;

@@ -138,6 +138,37 @@ public class DeliveryTests
     }
 
     [Fact]
+    public async Task Several_ranges_are_served_as_multipart_byteranges_from_the_cached_object()
+    {
+        await using var t = await CacheTestHost.StartAsync();
+        t.Origin.MapStatic("/m", "0123456789abcdefghij", ("Cache-Control", "max-age=60"), ("Content-Type", "text/plain"));
+
+        using var multi = await t.GetAsync("/m", configure: r => r.Headers.TryAddWithoutValidation("Range", "bytes=15-17,0-2"));
+        using var head = await t.SendAsync(HttpMethod.Head, "/m", configure: r => r.Headers.TryAddWithoutValidation("Range", "bytes=15-17,0-2"));
+        using var overlapping = await t.GetAsync("/m", configure: r => r.Headers.TryAddWithoutValidation("Range", "bytes=0-4,3-6"));
+
+        Assert.Equal(HttpStatusCode.PartialContent, multi.StatusCode);
+        var type = multi.Content.Headers.ContentType!;
+        Assert.Equal("multipart/byteranges", type.MediaType);
+        var boundary = type.Parameters.Single(p => p.Name == "boundary").Value!;
+        var text = await multi.Content.ReadAsStringAsync();
+        Assert.Equal(
+            $"--{boundary}\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-2/20\r\n\r\n012" +
+            $"\r\n--{boundary}\r\nContent-Type: text/plain\r\nContent-Range: bytes 15-17/20\r\n\r\nfgh" +
+            $"\r\n--{boundary}--\r\n",
+            text);
+        Assert.Equal(text.Length, multi.Content.Headers.ContentLength);
+        Assert.Equal(HttpStatusCode.PartialContent, head.StatusCode);
+        // Each response has its own boundary, of the same length: the same Content-Length, and no body for HEAD.
+        Assert.Equal(text.Length, head.Content.Headers.ContentLength);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, overlapping.StatusCode);
+        Assert.Equal("0123456", await overlapping.Content.ReadAsStringAsync());
+        Assert.Equal("bytes 0-6/20", overlapping.Content.Headers.GetValues("Content-Range").Single());
+        Assert.Equal(1, t.Origin.Hits("/m"));
+    }
+
+    [Fact]
     public async Task Conditional_request_from_the_client_gets_304_from_the_cache()
     {
         await using var t = await CacheTestHost.StartAsync();

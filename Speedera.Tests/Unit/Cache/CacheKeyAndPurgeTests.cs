@@ -122,4 +122,28 @@ public class RangeParsingTests
     {
         Assert.Equal(expected, HttpConditionals.ParseSingleRange(header, 100, out _, out _).ToString());
     }
+
+    [Theory]
+    [InlineData("bytes=0-9,20-29", "0+10 20+10")]
+    [InlineData("bytes=20-29, 0-9", "0+10 20+10")]
+    [InlineData("bytes=0-9,5-14", "0+15")]
+    [InlineData("bytes=0-9,10-19", "0+20")]
+    [InlineData("bytes=0-0,-1", "0+1 99+1")]
+    [InlineData("bytes=0-9,200-300", "0+10")]
+    public void Several_ranges_are_sorted_and_coalesced_RFC9110_14_2(string header, string expected)
+    {
+        var ranges = new List<(long Offset, long Count)>();
+        Assert.Equal(HttpConditionals.RangeResult.Satisfiable, HttpConditionals.ParseRanges(header, 100, ranges));
+        Assert.Equal(expected, string.Join(" ", ranges.Select(r => $"{r.Offset}+{r.Count}")));
+    }
+
+    [Theory]
+    [InlineData("bytes=200-300,400-", "Unsatisfiable")]
+    [InlineData("bytes=0-1,x-2", "Ignore")]
+    [InlineData("bytes=,", "Ignore")]
+    [InlineData("bytes=0-0,1-1,2-2,3-3,4-4,5-5,6-6,7-7,8-8,9-9,10-10,11-11,12-12,13-13,14-14,15-15,16-16", "Ignore")]
+    public void Range_sets_that_are_unsatisfiable_malformed_or_too_many_RFC9110_14_2_and_17_15(string header, string expected)
+    {
+        Assert.Equal(expected, HttpConditionals.ParseRanges(header, 100, []).ToString());
+    }
 }
