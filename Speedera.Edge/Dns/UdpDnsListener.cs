@@ -136,6 +136,12 @@ internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor proce
                         continue;
                 }
 
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // Stopping: disposing the socket shuts it down, which hands a blocked receive an empty datagram.
+                    return;
+                }
+
                 for (int i = 0; i < count; i++)
                 {
                     var request = batch.Request(i);
