@@ -11,7 +11,7 @@ namespace Speedera.Tests.Integration.Dns;
 /// Random and mutated packets: the bulk in process against the parse → respond path, a share over
 /// real UDP. Every answer must be a well-formed response to the same id; nothing may throw or hang.
 /// </summary>
-public class FuzzTests
+public class FuzzTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly byte[][] Seeds =
     [
@@ -54,6 +54,7 @@ public class FuzzTests
             }
         }
 
+        output.WriteLine($"fuzz in process: 1,000,000 packets, {answered} answered ({formErr} FORMERR, {answered - formErr} other rcodes), {1_000_000 - answered} dropped, 0 exceptions");
         Assert.True(answered > 500_000, $"{answered} answered");
         Assert.True(formErr > 100_000, $"{formErr} FORMERR");
     }
@@ -104,6 +105,7 @@ public class FuzzTests
 
         await receiver;
         var stats = server.Host.Stats;
+        output.WriteLine($"fuzz over UDP: {Packets} packets, {received} responses, {stats.Dropped} dropped, {stats.Responses(DnsResponseCode.FormErr)} FORMERR; the server still answers");
         Assert.Equal(Packets, stats.Queries);
         Assert.True(received > Packets / 2, $"{received} responses");
         var check = await server.AskUdpAsync(DnsTestMessages.Query("static.example.test", DnsRecordType.A));
