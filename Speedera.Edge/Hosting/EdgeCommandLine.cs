@@ -244,7 +244,7 @@ public static class EdgeCommandLine
     private static int? PositiveInt(Dictionary<string, string> v, string name) =>
         Get(v, name) is not { } text ? null
         : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n
-        : throw new FormatException($"{name}: '{text}' is not a positive whole number.");
+        : throw new FormatException($"{name} '{text}' is not a positive whole number.");
 
     private static IPEndPoint? Endpoint(Dictionary<string, string> v, string name)
     {

@@ -31,6 +31,19 @@ public class EdgeCommandLineTests
     }
 
     [Fact]
+    public void Query_log_is_off_unless_asked_for_and_takes_a_rate()
+    {
+        var off = Parse("--node-id", "n", "--public-key", "A", "--config", "f").Options!;
+        var on = Parse("--node-id", "n", "--public-key", "A", "--config", "f", "--dns-query-log", "q/queries.log", "--dns-query-log-rate", "250").Options!;
+
+        Assert.Null(off.DnsQueryLog);
+        Assert.Equal(100, off.DnsQueryLogRate);
+        Assert.Equal(Path.GetFullPath("q/queries.log"), on.DnsQueryLog);
+        Assert.Equal(250, on.DnsQueryLogRate);
+        Assert.Contains("--dns-query-log", EdgeCommandLine.HelpText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Node_key_comes_from_the_environment_when_not_on_the_command_line()
     {
         var r = EdgeCommandLine.Parse(["--node-id", "n", "--control-plane", "http://127.0.0.1:1", "--public-key", "AAAA"],
@@ -57,6 +70,7 @@ public class EdgeCommandLineTests
     [InlineData("no public key", "--public-key is required", "--node-id", "n", "--config", "f")]
     [InlineData("bad url", "is not an http(s) URL", "--node-id", "n", "--public-key", "A", "--control-plane", "ftp://x", "--node-key", "k")]
     [InlineData("bad endpoint", "--dns-listen 'localhost' is not IP:PORT", "--node-id", "n", "--public-key", "A", "--config", "f", "--dns-listen", "localhost")]
+    [InlineData("bad query log rate", "--dns-query-log-rate '0' is not a positive whole number", "--node-id", "n", "--public-key", "A", "--config", "f", "--dns-query-log-rate", "0")]
     [InlineData("bad duration", "--poll-timeout 'soon' is not a positive duration", "--node-id", "n", "--public-key", "A", "--config", "f", "--poll-timeout", "soon")]
     [InlineData("unknown role", "unknown role 'web'", "--node-id", "n", "--public-key", "A", "--config", "f", "--roles", "web")]
     [InlineData("unknown option", "Unknown option '--colour'", "--colour", "red")]
