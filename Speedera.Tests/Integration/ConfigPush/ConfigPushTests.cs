@@ -20,46 +20,19 @@ namespace Speedera.Tests.Integration.ConfigPush;
 /// refuse a tampered document, and their spooled uploads arrive exactly once.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ConfigPushTests(ITestOutputHelper output) : ControlPlaneScenario("configpush")
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "speedera-configpush-" + Guid.NewGuid().ToString("N"));
-    private readonly List<EdgeNodeProcess> _nodes = [];
-    private ControlPlaneHost? _controlPlane;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-
-        if (_controlPlane is not null)
-        {
-            await _controlPlane.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [Fact]
-    public async Task Changes_reach_two_nodes_which_survive_the_control_plane_and_refuse_tampering()
+    public async Task Changes_reach_twoNodes_which_survive_the_control_plane_and_refuse_tampering()
     {
         var port = ControlPlaneHost.FreePort();
-        var dataDirectory = Path.Combine(_root, "portal");
-        _controlPlane = new ControlPlaneHost(dataDirectory, port);
-        _controlPlane.StartServer();
+        var dataDirectory = Path.Combine(Root, "portal");
+        ControlPlane = new ControlPlaneHost(dataDirectory, port);
+        ControlPlane.StartServer();
 
         string publicKey;
         var keys = new Dictionary<string, string>();
-        await using (var scope = _controlPlane.CreateScope())
+        await using (var scope = ControlPlane.CreateScope())
         {
             var nodes = scope.ServiceProvider.GetRequiredService<EdgeNodeService>();
             // The zone needs a name server: node-a is declared a dns node (the role itself is another engineer's).
@@ -77,10 +50,10 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
 
         var latest = await LatestVersionAsync();
         var dnsPort = ControlPlaneHost.FreePort();
-        _nodes.Add(EdgeNodeProcess.Start("node-a", keys["node-a"], _controlPlane.BaseAddress, publicKey, Path.Combine(_root, "node-a"), "--roles", "dns", "--dns-listen", $"127.0.0.1:{dnsPort}"));
-        _nodes.Add(EdgeNodeProcess.Start("node-b", keys["node-b"], _controlPlane.BaseAddress, publicKey, Path.Combine(_root, "node-b")));
+        Nodes.Add(EdgeNodeProcess.Start("node-a", keys["node-a"], ControlPlane.BaseAddress, publicKey, Path.Combine(Root, "node-a"), "--roles", "dns", "--dns-listen", $"127.0.0.1:{dnsPort}"));
+        Nodes.Add(EdgeNodeProcess.Start("node-b", keys["node-b"], ControlPlane.BaseAddress, publicKey, Path.Combine(Root, "node-b")));
 
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             await node.WaitForAsync(s => s.RunningVersion == latest, TimeSpan.FromSeconds(60), $"version {latest}");
         }
@@ -93,7 +66,7 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
             var started = DateTimeOffset.UtcNow;
             var version = await AddPopAndPublishAsync($"t{i:00}");
             var stored = DateTimeOffset.UtcNow;
-            foreach (var node in _nodes)
+            foreach (var node in Nodes)
             {
                 var status = await node.WaitForAsync(s => s.RunningVersion == version, TimeSpan.FromSeconds(10), $"version {version}", TimeSpan.FromMilliseconds(5));
                 samples.Add((status.AppliedAt!.Value - started).TotalMilliseconds);
@@ -118,10 +91,10 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Stop the control plane: nodes keep serving their last version, and spool their uploads.
         var beforeOutage = await LatestVersionAsync();
-        await _controlPlane.DisposeAsync();
-        _controlPlane = null;
+        await ControlPlane.DisposeAsync();
+        ControlPlane = null;
         var spooledWhileDown = new Dictionary<string, long>();
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             var status = await node.WaitForAsync(s => s.PendingUploads >= 3, TimeSpan.FromSeconds(15), "uploads spooled while the control plane is down");
             Assert.Equal(beforeOutage, status.RunningVersion);
@@ -140,20 +113,20 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
-        _controlPlane = new ControlPlaneHost(dataDirectory, port);
-        _controlPlane.StartServer();
+        ControlPlane = new ControlPlaneHost(dataDirectory, port);
+        ControlPlane.StartServer();
         var afterRestart = await LatestVersionAsync();
         Assert.Equal(beforeOutage + 1, afterRestart);
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             await node.WaitForAsync(s => s.RunningVersion == afterRestart, TimeSpan.FromSeconds(30), $"catch up to {afterRestart}");
         }
 
         // Uploads made while the control plane was down arrive, exactly once.
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             var status = await node.WaitForAsync(s => s.PendingUploads == 0, TimeSpan.FromSeconds(30), "spool drained");
-            await using var scope = _controlPlane.CreateScope();
+            await using var scope = ControlPlane.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
             var sequences = await db.EdgeUploads.Where(u => u.NodeId == node.NodeId).Select(u => u.Sequence).ToListAsync();
             var upTo = status.LastUploadSequence;
@@ -166,7 +139,7 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
         var running = await LatestVersionAsync();
         var tamperedVersion = running + 1;
         await PublishTamperedAsync(tamperedVersion);
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             var status = await node.WaitForAsync(s => s.LastRefusedVersion == tamperedVersion, TimeSpan.FromSeconds(10), "tampered document refused");
             Assert.Equal(running, status.RunningVersion);
@@ -178,13 +151,13 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The next good version is applied again.
         var next = await AddPopAndPublishAsync("after");
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             await node.WaitForAsync(s => s.RunningVersion == next, TimeSpan.FromSeconds(10), $"version {next} after the tampered one");
         }
 
         // Heartbeats reached the control plane with the running version.
-        await using (var scope = _controlPlane.CreateScope())
+        await using (var scope = ControlPlane.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
             var deadline = Stopwatch.StartNew();
@@ -200,11 +173,11 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Edge_api_refuses_bad_keys_and_counts_a_resent_batch_once()
     {
-        _controlPlane = new ControlPlaneHost(Path.Combine(_root, "portal"), ControlPlaneHost.FreePort());
-        _controlPlane.StartServer();
+        ControlPlane = new ControlPlaneHost(Path.Combine(Root, "portal"), ControlPlaneHost.FreePort());
+        ControlPlane.StartServer();
         string key;
         Guid keyId;
-        await using (var scope = _controlPlane.CreateScope())
+        await using (var scope = ControlPlane.CreateScope())
         {
             var nodes = scope.ServiceProvider.GetRequiredService<EdgeNodeService>();
             await nodes.EnrollAsync("node-x", "sjc", NodeRoles.Probe, null, null, null, null);
@@ -213,7 +186,7 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.DoesNotContain(key, await scope.ServiceProvider.GetRequiredService<SpeederaDbContext>().EdgeNodeKeys.Select(k => k.KeyHash).ToListAsync());
         }
 
-        using var http = new HttpClient { BaseAddress = _controlPlane.BaseAddress };
+        using var http = new HttpClient { BaseAddress = ControlPlane.BaseAddress };
         var body = """{"nodeId":"node-x","kind":"usage","records":[{"sequence":1,"enqueuedAt":"2026-11-22T00:00:00Z","payload":{"bytes":10}},{"sequence":2,"enqueuedAt":"2026-11-22T00:00:00Z","payload":{"bytes":20}}]}""";
 
         async Task<HttpResponseMessage> PostAsync(string authorization)
@@ -235,7 +208,7 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(new UploadAck(2, 0), first);
         Assert.Equal(new UploadAck(0, 2), again);
 
-        await using (var scope = _controlPlane.CreateScope())
+        await using (var scope = ControlPlane.CreateScope())
         {
             Assert.Equal(2, await scope.ServiceProvider.GetRequiredService<SpeederaDbContext>().EdgeUploads.CountAsync(u => u.NodeId == "node-x"));
             await scope.ServiceProvider.GetRequiredService<EdgeNodeService>().RevokeKeyAsync(keyId, "test");
@@ -247,10 +220,10 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Config_long_poll_answers_304_for_the_running_etag_and_200_as_soon_as_a_version_is_published()
     {
-        _controlPlane = new ControlPlaneHost(Path.Combine(_root, "portal"), ControlPlaneHost.FreePort());
-        _controlPlane.StartServer();
+        ControlPlane = new ControlPlaneHost(Path.Combine(Root, "portal"), ControlPlaneHost.FreePort());
+        ControlPlane.StartServer();
         string key;
-        await using (var scope = _controlPlane.CreateScope())
+        await using (var scope = ControlPlane.CreateScope())
         {
             var nodes = scope.ServiceProvider.GetRequiredService<EdgeNodeService>();
             await nodes.EnrollAsync("dns-1", "sjc", NodeRoles.Dns, "127.0.0.1:8053", null, null, null);
@@ -258,7 +231,7 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
             await scope.ServiceProvider.GetRequiredService<ConfigurationPublisher>().PublishAsync("test");
         }
 
-        using var http = new HttpClient { BaseAddress = _controlPlane.BaseAddress };
+        using var http = new HttpClient { BaseAddress = ControlPlane.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Node", "dns-1:" + key);
 
         using var first = await http.GetAsync(EdgeApi.ConfigPath);
@@ -290,13 +263,13 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<long> LatestVersionAsync()
     {
-        await using var scope = _controlPlane!.CreateScope();
+        await using var scope = ControlPlane!.CreateScope();
         return await scope.ServiceProvider.GetRequiredService<SpeederaDbContext>().ConfigVersions.MaxAsync(v => v.Version);
     }
 
     private async Task<long> AddPopAndPublishAsync(string popId)
     {
-        await using var scope = _controlPlane!.CreateScope();
+        await using var scope = ControlPlane!.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
         db.Pops.Add(new PopEntity { Id = popId, Name = "Test " + popId, City = "Test", Country = "XX", Network = "test" });
         await db.SaveChangesAsync();
@@ -308,7 +281,7 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Stores and announces a correctly signed document with one byte changed afterwards.</summary>
     private async Task PublishTamperedAsync(long version)
     {
-        await using var scope = _controlPlane!.CreateScope();
+        await using var scope = ControlPlane!.CreateScope();
         var sp = scope.ServiceProvider;
         var configuration = await sp.GetRequiredService<NetworkConfigurationGenerator>().GenerateAsync(version, DateTimeOffset.UtcNow, CancellationToken.None);
         var envelope = SignedConfiguration.Sign(configuration, sp.GetRequiredService<ConfigurationSigningKey>().Key);

@@ -24,57 +24,25 @@ namespace Speedera.Tests.Integration.ConfigPush;
 /// the old object (its next GET returns the origin's new content). bench/cache/purge.sh runs this and prints the line.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class PurgePropagationTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PurgePropagationTests(ITestOutputHelper output) : ControlPlaneScenario("purge")
 {
     private const string Hostname = "demo.speedera.net";
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "speedera-purge-" + Guid.NewGuid().ToString("N"));
-    private readonly List<EdgeNodeProcess> _nodes = [];
-    private ControlPlaneHost? _controlPlane;
-    private OriginServer? _origin;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-
-        if (_controlPlane is not null)
-        {
-            await _controlPlane.DisposeAsync();
-        }
-
-        if (_origin is not null)
-        {
-            await _origin.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
 
     [Fact]
-    public async Task Purge_ordered_through_the_API_stops_the_old_object_on_three_cache_nodes()
+    public async Task Purge_ordered_through_the_API_stops_the_old_object_on_three_cacheNodes()
     {
         var purges = int.TryParse(Environment.GetEnvironmentVariable("SPEEDERA_PURGE_BENCH_PURGES"), CultureInfo.InvariantCulture, out var n) ? n : 20;
         var version = 0;
-        _origin = await OriginServer.StartAsync();
-        _origin.Map("/bench/object.txt", async context =>
+        var origin = Own(await OriginServer.StartAsync());
+        origin.Map("/bench/object.txt", async context =>
         {
             context.Response.Headers.CacheControl = "max-age=3600";
             await context.Response.WriteAsync("version " + Volatile.Read(ref version));
         });
 
         var port = ControlPlaneHost.FreePort();
-        _controlPlane = new ControlPlaneHost(Path.Combine(_root, "portal"), port);
-        _controlPlane.StartServer();
+        ControlPlane = new ControlPlaneHost(Path.Combine(Root, "portal"), port);
+        ControlPlane.StartServer();
 
         // The seeded demo customer's CDN hostname, aimed at this test's origin; an API key of that customer; three
         // cache nodes in three POPs (and a dns node the zone needs as its name server, not started here).
@@ -82,11 +50,11 @@ public sealed class PurgePropagationTests(ITestOutputHelper output) : IAsyncLife
         Guid hostnameId;
         var keys = new Dictionary<string, string>();
         var cachePorts = new Dictionary<string, int>();
-        await using (var scope = _controlPlane.CreateScope())
+        await using (var scope = ControlPlane.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
             var hostname = await db.Hostnames.SingleAsync(h => h.Name == Hostname);
-            hostname.OriginPort = _origin.Port;
+            hostname.OriginPort = origin.Port;
             await db.SaveChangesAsync();
             hostnameId = hostname.Id;
             apiKey = (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().IssueAsync(hostname.OrganizationId, "purge test", "test"))!.Key;
@@ -107,16 +75,16 @@ public sealed class PurgePropagationTests(ITestOutputHelper output) : IAsyncLife
 
         foreach (var (id, cachePort) in cachePorts)
         {
-            _nodes.Add(EdgeNodeProcess.Start(id, keys[id], _controlPlane.BaseAddress, publicKey, Path.Combine(_root, id),
+            Nodes.Add(EdgeNodeProcess.Start(id, keys[id], ControlPlane.BaseAddress, publicKey, Path.Combine(Root, id),
                 "--roles", "cache", "--cache-listen", $"127.0.0.1:{cachePort}"));
         }
 
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             await node.WaitForAsync(s => s.RunningVersion > 0, TimeSpan.FromSeconds(60), "a configuration");
         }
 
-        using var api = new HttpClient { BaseAddress = _controlPlane.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        using var api = new HttpClient { BaseAddress = ControlPlane.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         using var edge = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
