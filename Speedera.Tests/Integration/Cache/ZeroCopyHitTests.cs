@@ -120,4 +120,50 @@ public class ZeroCopyHitTests
         });
         Assert.Equal(1, t.Origin.Hits("/large.bin"));
     }
+
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task Large_hits_over_TLS_are_intact(string version)
+    {
+        using var key = RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=www.customer.com", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await using var t = await CacheTestHost.StartAsync(o =>
+        {
+            o.HttpsListenEndpoint = new IPEndPoint(IPAddress.Loopback, 0);
+            o.CertificateSelector = _ => cert;
+        });
+        var large = Bytes(100 * 1024, 7);
+        MapBytes(t.Origin, "/large.bin", large);
+        var https = t.Cache.Addresses.Single(a => a.Scheme == "https");
+        using var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(IPAddress.Loopback, https.Port, ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        using var client = new HttpClient(handler);
+
+        for (int i = 0; i < 5; i++)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, $"https://www.customer.com:{https.Port}/large.bin")
+            {
+                Version = Version.Parse(version),
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            using var response = await client.SendAsync(message);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(Version.Parse(version), response.Version);
+            Assert.Equal(large, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        Assert.Equal(1, t.Origin.Hits("/large.bin"));
+    }
 }
