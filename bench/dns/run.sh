@@ -46,7 +46,7 @@ options => {
   listen => [ 127.0.0.1:$GDNSD_PORT ]
   run_dir => $WORK/gdnsd/run
   state_dir => $WORK/gdnsd/state
-  udp_threads => 2
+  udp_threads => ${GDNSD_UDP_THREADS:-2}
   tcp_threads => 1
 }
 plugins => {
@@ -99,7 +99,7 @@ wait_for() {
 }
 
 echo "== starting servers (ours :$OUR_PORT, gdnsd :$GDNSD_PORT)"
-dotnet "$WORK/host/DnsBenchHost.dll" --port "$OUR_PORT" >"$WORK/ours.log" 2>&1 &
+dotnet "$WORK/host/DnsBenchHost.dll" --port "$OUR_PORT" ${OUR_ARGS:-} >"$WORK/ours.log" 2>&1 &
 OUR_PID=$!
 gdnsd -c "$WORK/gdnsd" start >"$WORK/gdnsd.log" 2>&1 &
 GDNSD_PID=$!
