@@ -830,7 +830,7 @@ internal sealed partial class CacheProxy
         }
         else
         {
-            await using var file = _store.Disk!.OpenBody(body);
+            await using var file = disk!.OpenBody(body);
             await CopyFromFileAsync(context, file, offset, count).ConfigureAwait(false);
         }
 

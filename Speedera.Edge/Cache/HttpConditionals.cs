@@ -72,19 +72,6 @@ internal static class HttpConditionals
         Unsatisfiable,
     }
 
-    /// <summary>RFC 9110 §14.1.2: one byte range (first-last, first-, -suffix); several ranges are not one range.</summary>
-    public static RangeResult ParseSingleRange(string header, long length, out long offset, out long count)
-    {
-        offset = 0;
-        count = length;
-        if (!TryRangeSet(header, out var spec) || spec.Contains(','))
-        {
-            return RangeResult.Ignore;
-        }
-
-        return ParseSpec(spec, length, out offset, out count);
-    }
-
     /// <summary>More ranges than this in one request are answered with the whole object (RFC 9110 §17.15).</summary>
     public const int MaxRanges = 16;
 
