@@ -60,7 +60,7 @@ public sealed class DnsServerHost(
             : null;
         var processor = CreateProcessor();
         var limiter = new ResponseRateLimiter(options.RateLimitResponsesPerSecond, options.RateLimitSlip, state.TimeProvider);
-        var udp = new UdpDnsListener(_udp, processor, limiter, loops, options.UdpBatching && LinuxUdpBatch.Supported, options.MaxUdpPayloadBytes, _logger);
+        var udp = new UdpDnsListener(_udp, processor, limiter, loops, options.UdpBatching && LinuxUdpBatch.Supported, options.UdpHelpersOnDemand, options.MaxUdpPayloadBytes, _logger);
         var tcp = new TcpDnsListener(_tcp, processor, options.TcpIdleTimeout, options.MaxTcpConnections, _logger);
         var token = _stopping.Token;
         _running = Task.WhenAll(udp.RunAsync(token), tcp.RunAsync(token), SweepLoopAsync(token));

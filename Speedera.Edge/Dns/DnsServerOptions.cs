@@ -25,6 +25,14 @@ public sealed record DnsServerOptions
     /// </summary>
     public bool UdpBatching { get; init; } = true;
 
+    /// <summary>
+    /// With batching: the first loop on each socket waits for datagrams; the others sleep until the loop before them
+    /// receives a full batch (a backlog) and then drain the queue with it. A server that keeps up uses one thread per
+    /// socket (bench/dns on 2 cores: 3.5 instead of 5.2 µs of CPU per query); a backlog brings in every loop.
+    /// Off: every loop waits on its socket.
+    /// </summary>
+    public bool UdpHelpersOnDemand { get; init; } = true;
+
     /// <summary>The largest UDP response we send, whatever the client advertises (DNS Flag Day 2020).</summary>
     public int MaxUdpPayloadBytes { get; init; } = 1232;
 

@@ -12,7 +12,12 @@ public sealed class DnsServerStats
     private readonly StripedCounter _rateLimited = new();
     private readonly StripedCounter[] _rcodes = [.. Enumerable.Range(0, 24).Select(_ => new StripedCounter())];
 
+    private long _helperWakes;
+
     public long Queries => _queries.Value;
+
+    /// <summary>How often a UDP loop found a backlog and woke a helper loop (see <see cref="DnsServerOptions.UdpHelpersOnDemand"/>).</summary>
+    public long UdpHelperWakes => Interlocked.Read(ref _helperWakes);
 
     public long Dropped => _dropped.Value;
 
@@ -23,6 +28,8 @@ public sealed class DnsServerStats
     public long Responses(DnsResponseCode rcode) => (int)rcode < _rcodes.Length ? _rcodes[(int)rcode].Value : 0;
 
     internal void CountQuery() => _queries.Increment();
+
+    internal void CountHelperWake() => Interlocked.Increment(ref _helperWakes);
 
     internal void CountDropped() => _dropped.Increment();
 

@@ -19,6 +19,7 @@ internal sealed unsafe partial class LinuxUdpBatch : IDisposable
     private const int AddressSlot = 32; // sockaddr_in6 is 28 bytes
     private const int MsgWaitForOne = 0x10000;
     private const int MsgTrunc = 0x20;
+    private const int MsgDontWait = 0x40;
     private const int Eintr = 4;
     private const int Eagain = 11;
     private const int Ebadf = 9;
@@ -76,8 +77,12 @@ internal sealed unsafe partial class LinuxUdpBatch : IDisposable
         Failed,
     }
 
-    /// <summary>Waits for at least one datagram and takes up to <see cref="Batch"/>; <paramref name="count"/> says how many.</summary>
-    public ReceiveStatus Receive(int fd, out int count, out int error)
+    /// <summary>
+    /// Waits for at least one datagram and takes up to <see cref="Batch"/>; <paramref name="count"/> says how many.
+    /// With <paramref name="wait"/> false it takes only what is queued and answers <see cref="ReceiveStatus.TimedOut"/>
+    /// at once when nothing is.
+    /// </summary>
+    public ReceiveStatus Receive(int fd, out int count, out int error, bool wait = true)
     {
         for (int i = 0; i < Batch; i++)
         {
@@ -86,7 +91,7 @@ internal sealed unsafe partial class LinuxUdpBatch : IDisposable
             _recv[i].Length = 0;
         }
 
-        count = recvmmsg(fd, _recv, Batch, MsgWaitForOne, null);
+        count = recvmmsg(fd, _recv, Batch, wait ? MsgWaitForOne : MsgDontWait, null);
         if (count >= 0)
         {
             error = 0;

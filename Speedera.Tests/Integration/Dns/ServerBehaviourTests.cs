@@ -192,6 +192,71 @@ public class UdpPathTests
     }
 
     [Fact]
+    public async Task A_backlog_wakes_the_helper_loop_and_every_query_the_server_takes_is_answered()
+    {
+        if (!Speedera.Edge.Dns.LinuxUdpBatch.Supported)
+        {
+            return;
+        }
+
+        // One socket, two loops: the first waits on the socket, the second only helps when full batches pile up.
+        var options = new DnsServerOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Loopback, 0),
+            RateLimitResponsesPerSecond = 0,
+            UdpReceiveLoops = 2,
+            UdpSockets = 1,
+        };
+        await using var server = new LoopbackDnsServer(options);
+        await server.InitializeAsync();
+
+        long answered = 0;
+        var wrong = new ConcurrentBag<string>();
+        for (int round = 0; round < 20 && server.Host.Stats.UdpHelperWakes == 0; round++)
+        {
+            // Eight clients each fire 400 queries without waiting, then collect answers until the line is quiet.
+            var counts = await Task.WhenAll(Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+            {
+                using var udp = new UdpClient(AddressFamily.InterNetwork);
+                udp.Client.ReceiveBufferSize = 4 << 20;
+                udp.Connect(server.EndPoint);
+                var query = DnsTestMessages.Query("static.example.test", DnsRecordType.A, id: (ushort)c);
+                for (int q = 0; q < 400; q++)
+                {
+                    udp.Send(query);
+                }
+
+                int got = 0;
+                while (true)
+                {
+                    using var quiet = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                    try
+                    {
+                        var r = DnsTestMessages.Read((await udp.ReceiveAsync(quiet.Token)).Buffer);
+                        if (r.Id != c || r.RCode != 0 || r.Answers.Count != 1)
+                        {
+                            wrong.Add($"client {c}: id {r.Id} rcode {r.RCode} answers {r.Answers.Count}");
+                        }
+
+                        got++;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return got;
+                    }
+                }
+            })));
+            answered += counts.Sum();
+        }
+
+        Assert.Empty(wrong);
+        Assert.True(server.Host.Stats.UdpHelperWakes > 0, "no burst ever woke the helper loop");
+
+        // The kernel may drop datagrams before the server reads them; what the server took, it answered.
+        Assert.Equal(server.Host.Stats.Queries, answered);
+    }
+
+    [Fact]
     public async Task A_datagram_longer_than_any_query_is_dropped_and_the_server_answers_the_next()
     {
         await using var server = new LoopbackDnsServer();

@@ -6,7 +6,7 @@ using Speedera.Core.Dns;
 using Speedera.Core.Gtm;
 using Speedera.Edge.Dns;
 
-// Usage: DnsBenchHost [--port N] [--udp-threads N] [--udp-batching 0|1] [--udp-sockets N]   serve bench.test on 127.0.0.1:N until stopped
+// Usage: DnsBenchHost [--port N] [--udp-threads N] [--udp-batching 0|1] [--udp-sockets N] [--udp-on-demand 0|1]   serve bench.test on 127.0.0.1:N until stopped
 //        DnsBenchHost --micro [--queries N]   in-process parse -> decide -> serialize timing
 var micro = args.Contains("--micro");
 int port = ArgValue("--port", 8053);
@@ -15,7 +15,7 @@ var state = new DnsNodeState(TimeProvider.System);
 state.Metrics.ApplyServiceMetrics(BenchNetwork.Healthy(DateTimeOffset.UtcNow));
 state.Metrics.ApplyLatency(BenchNetwork.Latency(DateTimeOffset.UtcNow));
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-var options = new DnsServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, port), RateLimitResponsesPerSecond = 0, UdpReceiveLoops = ArgValue("--udp-threads", 0), UdpBatching = ArgValue("--udp-batching", 1) != 0, UdpSockets = ArgValue("--udp-sockets", 0) };
+var options = new DnsServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, port), RateLimitResponsesPerSecond = 0, UdpReceiveLoops = ArgValue("--udp-threads", 0), UdpBatching = ArgValue("--udp-batching", 1) != 0, UdpSockets = ArgValue("--udp-sockets", 0), UdpHelpersOnDemand = ArgValue("--udp-on-demand", 1) != 0 };
 var host = new DnsServerHost(options, () => config, state, loggerFactory);
 
 if (micro)
@@ -46,7 +46,7 @@ catch (OperationCanceledException)
 
 await host.StopAsync(CancellationToken.None);
 Console.WriteLine($"queries {host.Stats.Queries} noerror {host.Stats.Responses(DnsResponseCode.NoError)} nxdomain {host.Stats.Responses(DnsResponseCode.NXDomain)} " +
-    $"dropped {host.Stats.Dropped}; process allocated {GC.GetTotalAllocatedBytes() / 1024} KiB in total, gen0 collections {GC.CollectionCount(0)}");
+    $"dropped {host.Stats.Dropped} udp helper wakes {host.Stats.UdpHelperWakes}; process allocated {GC.GetTotalAllocatedBytes() / 1024} KiB in total, gen0 collections {GC.CollectionCount(0)}");
 
 int ArgValue(string name, int fallback)
 {
