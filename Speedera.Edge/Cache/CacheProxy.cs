@@ -508,7 +508,7 @@ internal sealed partial class CacheProxy
                 }
 
                 var entry = new CachedResponse(route.Hostname, fetch.Path, status, headers, timing, varyNames, secondary, route.Freshness,
-                    new CachedBody(small, SHA256.HashData(body), body, null, false));
+                    new CachedBody(small, SHA256.HashData(body), _store.Keep(body), null, false));
                 _store.Store(entry);
                 return new FetchResult(entry, CacheStatusValues.Stored(fetch.Fwd), false, new Served(status, 0, small, false, ""), 0, null);
             }
@@ -650,13 +650,13 @@ internal sealed partial class CacheProxy
             {
                 var (name, sha) = file.Commit();
                 var bytes = memory is not null && total <= _options.MemoryObjectLimitBytes ? memory.ToArray() : null;
-                body = new CachedBody(total, sha, bytes, name, diskVerified: true);
+                body = new CachedBody(total, sha, bytes is null ? null : _store.Keep(bytes), name, diskVerified: true);
                 _store.AddDiskBytes(total);
             }
             else
             {
                 var bytes = memory!.ToArray();
-                body = new CachedBody(total, SHA256.HashData(bytes), bytes, null, false);
+                body = new CachedBody(total, SHA256.HashData(bytes), _store.Keep(bytes), null, false);
             }
 
             var entry = new CachedResponse(route.Hostname, fetch.Path, status, headers, timing, varyNames, secondary, route.Freshness, body);
@@ -734,14 +734,14 @@ internal sealed partial class CacheProxy
 
             if (body.Length <= _options.MemoryObjectLimitBytes)
             {
-                memory = await disk.ReadVerifiedAsync(body, context.RequestAborted).ConfigureAwait(false);
-                if (memory is null)
+                var bytes = await disk.ReadVerifiedAsync(body, context.RequestAborted).ConfigureAwait(false);
+                if (bytes is null)
                 {
                     _store.Remove(entry);
                     return null;
                 }
 
-                _store.PromoteToMemory(body, memory);
+                memory = _store.PromoteToMemory(body, bytes);
             }
             else if (!await disk.VerifyAsync(body, context.RequestAborted).ConfigureAwait(false))
             {
@@ -826,7 +826,7 @@ internal sealed partial class CacheProxy
                 await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
             }
 
-            HitMemoryPool.WriteBody(response.BodyWriter, memory.AsMemory((int)offset, (int)count));
+            HitMemoryPool.WriteBody(response.BodyWriter, memory.Value.Slice((int)offset, (int)count));
         }
         else
         {
@@ -868,7 +868,7 @@ internal sealed partial class CacheProxy
     /// RFC 9110 §14.6: several ranges as one multipart/byteranges body, each part with the object's Content-Type and
     /// its Content-Range, in ascending order (the ranges are already coalesced). Content-Length is known up front.
     /// </summary>
-    private async Task<Served> WriteMultipartAsync(HttpContext context, CachedBody body, byte[]? memory, List<(long Offset, long Count)> parts, Served served)
+    private async Task<Served> WriteMultipartAsync(HttpContext context, CachedBody body, ReadOnlyMemory<byte>? memory, List<(long Offset, long Count)> parts, Served served)
     {
         var response = context.Response;
         var boundary = "speedera-" + Guid.NewGuid().ToString("N");
@@ -901,7 +901,7 @@ internal sealed partial class CacheProxy
             await response.Body.WriteAsync(heads[i], context.RequestAborted).ConfigureAwait(false);
             if (memory is not null)
             {
-                await response.Body.WriteAsync(memory.AsMemory((int)offset, (int)count), context.RequestAborted).ConfigureAwait(false);
+                await response.Body.WriteAsync(memory.Value.Slice((int)offset, (int)count), context.RequestAborted).ConfigureAwait(false);
             }
             else
             {

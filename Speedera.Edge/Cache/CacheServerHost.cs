@@ -98,10 +98,19 @@ public sealed class CacheServerHost : IAsyncDisposable
             kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
             // Without TLS there is no ALPN to offer HTTP/2 on; such listeners speak HTTP/1.1 (or h2c when asked for alone).
             var plain = _options.Protocols == HttpProtocols.Http1AndHttp2 ? HttpProtocols.Http1 : _options.Protocols;
-            kestrel.Listen(_options.ListenEndpoint, listen => listen.Protocols = plain);
+            void Plain(ListenOptions listen)
+            {
+                listen.Protocols = plain;
+                if (_options.ZeroCopySend)
+                {
+                    listen.UseZeroCopySend();
+                }
+            }
+
+            kestrel.Listen(_options.ListenEndpoint, Plain);
             foreach (var extra in _options.AdditionalListenEndpoints.Where(e => !e.Equals(_options.ListenEndpoint)))
             {
-                kestrel.Listen(extra, listen => listen.Protocols = plain);
+                kestrel.Listen(extra, Plain);
             }
             if (_options.HttpsListenEndpoint is { } https)
             {

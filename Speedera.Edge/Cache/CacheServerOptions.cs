@@ -78,6 +78,12 @@ public sealed class CacheServerOptions
     /// </summary>
     public bool InlineScheduling { get; set; } = true;
 
+    /// <summary>
+    /// On Linux, keep bodies of 16 KB and more in sealed memfds and send them on plain HTTP/1.1 connections with
+    /// sendfile(2) instead of copying them into the socket (see <see cref="ZeroCopySender"/>); off: arrays and copies.
+    /// </summary>
+    public bool ZeroCopySend { get; set; } = true;
+
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 
     internal void Validate()

@@ -191,18 +191,31 @@ public sealed class CacheStore : IAsyncDisposable
 
     internal static void Touch(CachedResponse entry) => entry.Body.LastAccess = Environment.TickCount64;
 
-    /// <summary>Marks a body's memory copy as loaded from disk (promotion), counting it in the memory budget.</summary>
-    internal void PromoteToMemory(CachedBody body, byte[] bytes)
+    /// <summary>
+    /// Keeps a body's memory copy loaded from disk (promotion), counting it in the memory budget; returns the copy to
+    /// serve from (the one already kept, if another request was first).
+    /// </summary>
+    internal ReadOnlyMemory<byte> PromoteToMemory(CachedBody body, byte[] bytes)
     {
-        if (bytes.Length > _options.MemoryObjectLimitBytes || body.Memory is not null)
+        if (body.Memory is { } kept)
         {
-            return;
+            return kept;
         }
 
-        body.SetMemory(bytes);
+        if (bytes.Length > _options.MemoryObjectLimitBytes)
+        {
+            return bytes;
+        }
+
+        var memory = Keep(bytes);
+        body.SetMemory(memory);
         Interlocked.Add(ref _memoryBytes, bytes.Length);
         MaybeEvict();
+        return memory;
     }
+
+    /// <summary>How a body is held in memory: a sealed memfd for the zero-copy sender when it is on and the body large enough.</summary>
+    internal ReadOnlyMemory<byte> Keep(byte[] bytes) => _options.ZeroCopySend ? SealedBody.Store(bytes) : bytes;
 
     /// <summary>Removes a stored object (e.g. its disk copy failed the checksum).</summary>
     internal void Remove(CachedResponse entry)
@@ -233,8 +246,7 @@ public sealed class CacheStore : IAsyncDisposable
     {
         entry.Removed = true;
         var body = entry.Body;
-        var memory = body.Memory;
-        if (memory is not null)
+        if (body.Memory is { } memory)
         {
             body.SetMemory(null);
             Interlocked.Add(ref _memoryBytes, -memory.Length);
@@ -380,8 +392,7 @@ public sealed class CacheStore : IAsyncDisposable
 
             if (entry.Body.DiskFile is not null)
             {
-                var memory = entry.Body.Memory;
-                if (memory is not null)
+                if (entry.Body.Memory is { } memory)
                 {
                     entry.Body.SetMemory(null);
                     Interlocked.Add(ref _memoryBytes, -memory.Length);
@@ -445,8 +456,7 @@ public sealed class CacheStore : IAsyncDisposable
                 var body = entry.Body;
                 if (body.DiskFile is null)
                 {
-                    var memory = body.Memory;
-                    if (memory is null)
+                    if (body.Memory is not { } memory)
                     {
                         continue;
                     }

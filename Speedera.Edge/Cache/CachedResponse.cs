@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Primitives;
 using Speedera.Core.Cache;
 
@@ -8,13 +9,14 @@ namespace Speedera.Edge.Cache;
 /// <summary>A stored body: in memory, on disk, or both. Shared by successive header versions of one response (304 updates).</summary>
 internal sealed class CachedBody
 {
-    private byte[]? _memory;
+    // The memory copy: a byte array, or a SealedBody (a sealed memfd the plain-HTTP sender can sendfile from).
+    private object? _memory;
 
-    public CachedBody(long length, byte[] sha256, byte[]? memory, string? diskFile, bool diskVerified)
+    public CachedBody(long length, byte[] sha256, ReadOnlyMemory<byte>? memory, string? diskFile, bool diskVerified)
     {
         Length = length;
         Sha256 = sha256;
-        _memory = memory;
+        _memory = Holder(memory);
         DiskFile = diskFile;
         DiskVerified = diskVerified;
     }
@@ -23,7 +25,12 @@ internal sealed class CachedBody
 
     public byte[] Sha256 { get; }
 
-    public byte[]? Memory => Volatile.Read(ref _memory);
+    public ReadOnlyMemory<byte>? Memory => Volatile.Read(ref _memory) switch
+    {
+        byte[] array => array,
+        SealedBody sealedBody => sealedBody.Memory,
+        _ => null,
+    };
 
     /// <summary>Body file name inside the disk tier directory, once written.</summary>
     public string? DiskFile { get; set; }
@@ -32,7 +39,25 @@ internal sealed class CachedBody
 
     public long LastAccess;
 
-    public void SetMemory(byte[]? memory) => Volatile.Write(ref _memory, memory);
+    public void SetMemory(ReadOnlyMemory<byte>? memory) => Volatile.Write(ref _memory, Holder(memory));
+
+    /// <summary>What holds the bytes: the whole array, or the sealed body behind the memory.</summary>
+    private static object? Holder(ReadOnlyMemory<byte>? memory)
+    {
+        if (memory is not { } m)
+        {
+            return null;
+        }
+
+        if (MemoryMarshal.TryGetMemoryManager(m, out SealedBody? sealedBody, out int start, out int length) && start == 0 && length == sealedBody.Length)
+        {
+            return sealedBody;
+        }
+
+        return MemoryMarshal.TryGetArray(m, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : m.ToArray();
+    }
 }
 
 /// <summary>One stored response (RFC 9111 §3): its header section, timing and parsed caching metadata, and its body.</summary>

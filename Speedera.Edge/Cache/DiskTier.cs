@@ -44,7 +44,7 @@ internal sealed class DiskTier
         return new BodyFileWriter(FullPath(name), name);
     }
 
-    public async Task<(string FileName, byte[] Sha256)> WriteBodyAsync(string keyHash, byte[] body, CancellationToken cancellationToken)
+    public async Task<(string FileName, byte[] Sha256)> WriteBodyAsync(string keyHash, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         await using var writer = BeginBody(keyHash);
         await writer.WriteAsync(body, cancellationToken).ConfigureAwait(false);

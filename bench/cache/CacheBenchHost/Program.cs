@@ -17,7 +17,7 @@ namespace Speedera.Bench.Cache;
 /// <summary>
 /// Standalone cache node for bench/cache scripts.
 /// <c>CacheBenchHost --listen 127.0.0.1:8081 --origin 127.0.0.1:8000 --host localhost [--host name]... [--disk DIR] [--memory-mb N]
-/// [--admin 127.0.0.1:8089]</c> (admin: <c>POST /purge?url=http://host/path[&amp;soft=true]</c>, <c>GET /usage</c>), or
+/// [--admin 127.0.0.1:8089] [--inline true|false] [--zero-copy true|false]</c> (admin: <c>POST /purge?url=http://host/path[&amp;soft=true]</c>, <c>GET /usage</c>), or
 /// <c>CacheBenchHost --purge-bench [N]</c>.
 /// </summary>
 public static class Program
@@ -38,6 +38,7 @@ public static class Program
         string? disk = null;
         long memoryMb = 512;
         var inline = true;
+        var zeroCopy = true;
         for (var i = 0; i < args.Length - 1; i += 2)
         {
             switch (args[i])
@@ -48,6 +49,7 @@ public static class Program
                 case "--host": hosts.Add(args[i + 1]); break;
                 case "--disk": disk = args[i + 1]; break;
                 case "--inline": inline = bool.Parse(args[i + 1]); break;
+                case "--zero-copy": zeroCopy = bool.Parse(args[i + 1]); break;
                 case "--memory-mb": memoryMb = long.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
@@ -72,6 +74,7 @@ public static class Program
             DiskPath = disk,
             OriginResponseTimeout = TimeSpan.FromSeconds(10),
             InlineScheduling = inline,
+            ZeroCopySend = zeroCopy,
         };
         await using var host = new CacheServerHost(options, () => configuration);
         await host.StartAsync();

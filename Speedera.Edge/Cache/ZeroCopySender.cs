@@ -1,0 +1,334 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Speedera.Edge.Cache;
+
+/// <summary>
+/// Connection middleware for the cache's plain (non-TLS) listeners on Linux: it takes over the sending half of the
+/// connection so that a response pipe segment that is a <see cref="SealedBody"/> goes to the socket with sendfile(2)
+/// from its memfd — no copy of the body into the socket buffer, as nginx does from its cache files — while everything
+/// else is sent the way Kestrel's socket transport sends it. Kestrel keeps the connection: accepting, receiving, the
+/// closed token, aborts and shutdown; its own send loop stays idle until this sender has sent the last byte.
+/// <para>
+/// A sendfile that finds the socket buffer full (a slow client) is not waited on in the kernel: the rest of that body
+/// goes through the ordinary asynchronous send (a copy), which waits for room without holding a thread.
+/// </para>
+/// </summary>
+internal static partial class ZeroCopySender
+{
+    private const int Eintr = 4;
+    private const int Eagain = 11;
+    private const int FGetFl = 3;
+    private const int ONonBlock = 0x800;
+    private const int MsgDontWait = 0x40;
+    private const int MsgMore = 0x8000;
+    private const int MsgNoSignal = 0x4000;
+
+    private static long s_sentBytes;
+
+    /// <summary>Body bytes sent with sendfile since the process started.</summary>
+    public static long SentBytes => Interlocked.Read(ref s_sentBytes);
+
+    public static bool Supported => SealedBody.Supported;
+
+    /// <summary>Adds the sender to a listener (only plain listeners: TLS encrypts into buffers of its own).</summary>
+    public static ListenOptions UseZeroCopySend(this ListenOptions listen)
+    {
+        if (Supported)
+        {
+            listen.Use(next => connection => RunAsync(connection, next));
+        }
+
+        return listen;
+    }
+
+    private static async Task RunAsync(ConnectionContext connection, ConnectionDelegate next)
+    {
+        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        var pool = connection.Features.Get<IMemoryPoolFeature>()?.MemoryPool;
+        if (socket is null || pool is null || !IsNonBlocking(socket))
+        {
+            await next(connection).ConfigureAwait(false);
+            return;
+        }
+
+        var original = connection.Transport;
+
+        // Like Kestrel's output pipe: its memory pool (so cached bodies can be lent, see HitMemoryPool) and a 64 KB
+        // pause threshold; the reader runs inline, so a flush sends on the flushing thread.
+        var pipe = new Pipe(new PipeOptions(
+            pool,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.Inline,
+            pauseWriterThreshold: 64 * 1024,
+            resumeWriterThreshold: 32 * 1024,
+            minimumSegmentSize: 4096,
+            useSynchronizationContext: false));
+        var sending = SendLoopAsync(pipe.Reader, socket, connection);
+        connection.Transport = new DuplexPipe(original.Input, pipe.Writer);
+        try
+        {
+            await next(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            await sending.ConfigureAwait(false);
+            connection.Transport = original;
+        }
+    }
+
+    private static async Task SendLoopAsync(PipeReader reader, Socket socket, ConnectionContext connection)
+    {
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (result.IsCanceled)
+                {
+                    break;
+                }
+
+                if (!buffer.IsEmpty)
+                {
+                    await SendAsync(socket, buffer).ConfigureAwait(false);
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+        {
+            // The peer went away or Kestrel aborted the connection: what is left cannot be sent.
+            error = ex;
+            connection.Abort(new ConnectionAbortedException("Sending the response failed.", ex));
+        }
+        finally
+        {
+            await reader.CompleteAsync(error).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask SendAsync(Socket socket, ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsSingleSegment && !IsSealed(buffer.First, out _, out _, out _))
+        {
+            await SendAllAsync(socket, buffer.First).ConfigureAwait(false);
+            return;
+        }
+
+        List<ArraySegment<byte>>? pending = null;
+        foreach (var segment in buffer)
+        {
+            if (segment.IsEmpty)
+            {
+                continue;
+            }
+
+            if (IsSealed(segment, out var body, out int start, out int length))
+            {
+                await FlushPendingAsync(socket, pending, moreFollows: true).ConfigureAwait(false);
+                pending?.Clear();
+                int sent = SendFile(socket, body, start, length);
+                if (sent < length)
+                {
+                    // The socket buffer is full: wait for room the ordinary way and send the rest from the mapping.
+                    await SendAllAsync(socket, segment[sent..]).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            if (!MemoryMarshal.TryGetArray(segment, out var array))
+            {
+                await FlushPendingAsync(socket, pending, moreFollows: false).ConfigureAwait(false);
+                pending?.Clear();
+                await SendAllAsync(socket, segment).ConfigureAwait(false);
+                continue;
+            }
+
+            (pending ??= []).Add(array);
+        }
+
+        await FlushPendingAsync(socket, pending, moreFollows: false).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends gathered segments. Before a sendfile, one small segment (the response headers) goes out with MSG_MORE
+    /// so the kernel puts it in front of the body rather than in a packet of its own.
+    /// </summary>
+    private static async ValueTask FlushPendingAsync(Socket socket, List<ArraySegment<byte>>? pending, bool moreFollows)
+    {
+        if (pending is null || pending.Count == 0)
+        {
+            return;
+        }
+
+        if (pending.Count == 1)
+        {
+            var only = pending[0];
+            int sent = moreFollows ? SendMore(socket, only) : 0;
+            if (sent < only.Count)
+            {
+                await SendAllAsync(socket, only.AsMemory(sent)).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await socket.SendAsync(pending, SocketFlags.None).ConfigureAwait(false);
+    }
+
+    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> memory)
+    {
+        while (!memory.IsEmpty)
+        {
+            int n = await socket.SendAsync(memory, SocketFlags.None).ConfigureAwait(false);
+            memory = memory[n..];
+        }
+    }
+
+    private static bool IsSealed(ReadOnlyMemory<byte> segment, out SealedBody body, out int start, out int length) =>
+        MemoryMarshal.TryGetMemoryManager(segment, out body!, out start, out length);
+
+    /// <summary>sendfile(2) from the body's memfd without waiting; returns how many bytes the socket took.</summary>
+    private static int SendFile(Socket socket, SealedBody body, int start, int length)
+    {
+        var handle = socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            int fd = (int)handle.DangerousGetHandle();
+            long offset = start;
+            int sent = 0;
+            while (sent < length)
+            {
+                nint n = sendfile(fd, body.FileDescriptor, ref offset, (nuint)(length - sent));
+                if (n > 0)
+                {
+                    sent += (int)n;
+                    continue;
+                }
+
+                int errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+                if (errno == Eintr)
+                {
+                    continue;
+                }
+
+                if (errno == Eagain || n == 0)
+                {
+                    break;
+                }
+
+                throw new SocketException(errno);
+            }
+
+            Interlocked.Add(ref s_sentBytes, sent);
+            GC.KeepAlive(body);
+            return sent;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>send(2) with MSG_MORE, without waiting; returns how many bytes the socket took (0 when it would block).</summary>
+    private static unsafe int SendMore(Socket socket, ArraySegment<byte> data)
+    {
+        var handle = socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            fixed (byte* p = data.AsSpan())
+            {
+                while (true)
+                {
+                    nint n = send((int)handle.DangerousGetHandle(), p, (nuint)data.Count, MsgDontWait | MsgMore | MsgNoSignal);
+                    if (n >= 0)
+                    {
+                        return (int)n;
+                    }
+
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Eintr)
+                    {
+                        continue;
+                    }
+
+                    if (errno == Eagain)
+                    {
+                        return 0;
+                    }
+
+                    throw new SocketException(errno);
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Kestrel's sockets are non-blocking (its receive loop is asynchronous); sendfile must not wait in the kernel.</summary>
+    private static bool IsNonBlocking(Socket socket)
+    {
+        var handle = socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            int flags = fcntl((int)handle.DangerousGetHandle(), FGetFl, 0);
+            return flags >= 0 && (flags & ONonBlock) != 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint sendfile(int outFd, int inFd, ref long offset, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint send(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fcntl(int fd, int command, int argument);
+}

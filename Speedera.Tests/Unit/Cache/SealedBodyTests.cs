@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+using Speedera.Edge.Cache;
+
+namespace Speedera.Tests.Unit.Cache;
+
+public class SealedBodyTests
+{
+    [Fact]
+    public void A_large_body_is_sealed_in_a_memfd_and_reads_back_byte_for_byte()
+    {
+        if (!SealedBody.Supported)
+        {
+            return;
+        }
+
+        var bytes = new byte[100 * 1024];
+        new Random(7).NextBytes(bytes);
+        var memory = SealedBody.Store(bytes);
+
+        Assert.True(MemoryMarshal.TryGetMemoryManager(memory, out SealedBody? sealedBody, out int start, out int length));
+        Assert.Equal(0, start);
+        Assert.Equal(bytes.Length, length);
+        Assert.True(memory.Span.SequenceEqual(bytes));
+
+        // The seals make the memfd immutable: a write through the descriptor is refused.
+        var link = $"/proc/self/fd/{sealedBody!.FileDescriptor}";
+        Assert.StartsWith("/memfd:speedera-body", new FileInfo(link).LinkTarget);
+        var refused = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var file = new FileStream(link, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
+            file.Write([1, 2, 3]);
+            file.Flush();
+        });
+        Assert.True(refused is IOException or UnauthorizedAccessException, refused.ToString());
+        Assert.Throws<UnauthorizedAccessException>(() => File.WriteAllBytes(link, [1, 2, 3]));
+        Assert.True(memory.Span.SequenceEqual(bytes));
+    }
+
+    [Fact]
+    public void A_small_body_stays_an_array()
+    {
+        var bytes = new byte[SealedBody.MinimumLength - 1];
+        var memory = SealedBody.Store(bytes);
+        Assert.True(MemoryMarshal.TryGetArray(memory, out var segment));
+        Assert.Same(bytes, segment.Array);
+    }
+}
