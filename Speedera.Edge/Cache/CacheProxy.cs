@@ -650,7 +650,7 @@ internal sealed partial class CacheProxy
             {
                 var (name, sha) = file.Commit();
                 var bytes = memory is not null && total <= _options.MemoryObjectLimitBytes ? memory.ToArray() : null;
-                body = new CachedBody(total, sha, bytes is null ? null : _store.Keep(bytes), name, diskVerified: true);
+                body = new CachedBody(total, sha, bytes is null ? (ReadOnlyMemory<byte>?)null : _store.Keep(bytes), name, diskVerified: true);
                 _store.AddDiskBytes(total);
             }
             else

@@ -27,9 +27,11 @@ internal sealed class CachedBody
 
     public ReadOnlyMemory<byte>? Memory => Volatile.Read(ref _memory) switch
     {
-        byte[] array => array,
-        SealedBody sealedBody => sealedBody.Memory,
-        _ => null,
+        byte[] array => new ReadOnlyMemory<byte>(array),
+        SealedBody sealedBody => (ReadOnlyMemory<byte>)sealedBody.Memory,
+
+        // Spelled out: a bare null here would become an empty memory through the array conversion, not "no copy".
+        _ => (ReadOnlyMemory<byte>?)null,
     };
 
     /// <summary>Body file name inside the disk tier directory, once written.</summary>

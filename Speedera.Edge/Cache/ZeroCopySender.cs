@@ -30,9 +30,13 @@ internal static partial class ZeroCopySender
     private const int MsgNoSignal = 0x4000;
 
     private static long s_sentBytes;
+    private static long s_shortSends;
 
     /// <summary>Body bytes sent with sendfile since the process started.</summary>
     public static long SentBytes => Interlocked.Read(ref s_sentBytes);
+
+    /// <summary>How often sendfile found the socket buffer full and the rest of a body went the ordinary way.</summary>
+    public static long ShortSends => Interlocked.Read(ref s_shortSends);
 
     public static bool Supported => SealedBody.Supported;
 
@@ -145,6 +149,7 @@ internal static partial class ZeroCopySender
                 if (sent < length)
                 {
                     // The socket buffer is full: wait for room the ordinary way and send the rest from the mapping.
+                    Interlocked.Increment(ref s_shortSends);
                     await SendAllAsync(socket, segment[sent..]).ConfigureAwait(false);
                 }
 

@@ -45,3 +45,26 @@ public class SealedBodyTests
         Assert.Same(bytes, segment.Array);
     }
 }
+
+public class CachedBodyMemoryTests
+{
+    [Fact]
+    public void A_body_only_on_disk_has_no_memory_copy()
+    {
+        var body = new CachedBody(3 * 1024 * 1024, new byte[32], null, "x.body", diskVerified: true);
+        Assert.Null(body.Memory);
+        body.SetMemory(null);
+        Assert.Null(body.Memory);
+    }
+
+    [Fact]
+    public void A_sealed_body_and_an_array_read_back_the_same_bytes()
+    {
+        var bytes = new byte[40_000];
+        new Random(3).NextBytes(bytes);
+        var asArray = new CachedBody(bytes.Length, new byte[32], bytes, null, false);
+        var asSealed = new CachedBody(bytes.Length, new byte[32], SealedBody.Store(bytes), null, false);
+        Assert.True(asArray.Memory!.Value.Span.SequenceEqual(bytes));
+        Assert.True(asSealed.Memory!.Value.Span.SequenceEqual(bytes));
+    }
+}

@@ -1,0 +1,180 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Speedera.Core.Cache;
+using Speedera.Edge.Cache;
+
+namespace Speedera.Tests.Integration.Cache;
+
+/// <summary>
+/// Plain HTTP/1.1 hits of large bodies go out with sendfile from a sealed memfd (ZeroCopySender, SealedBody). These
+/// tests read raw bytes off the socket: pipelined requests, a reader too slow for the socket buffer (sendfile stops
+/// short and the rest goes the ordinary way), and an object purged while a slow client is still downloading it.
+/// </summary>
+public class ZeroCopySenderTests
+{
+    private static byte[] Bytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static void MapBytes(OriginServer origin, string path, byte[] body) =>
+        origin.Map(path, async context =>
+        {
+            context.Response.Headers.CacheControl = "max-age=600";
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body);
+        });
+
+    private static async Task<Socket> ConnectAsync(CacheTestHost t, int receiveBuffer = 0)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (receiveBuffer > 0)
+        {
+            socket.ReceiveBufferSize = receiveBuffer;
+        }
+
+        await socket.ConnectAsync(t.Client.BaseAddress!.Host, t.Client.BaseAddress.Port);
+        return socket;
+    }
+
+    private static byte[] Get(string path) => Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {TestNetwork.Host}\r\n\r\n");
+
+    /// <summary>Reads one response (Content-Length framed): its header block and body.</summary>
+    private static async Task<(string Head, byte[] Body)> ReadResponseAsync(Stream stream, int delayEvery = 0)
+    {
+        var head = new List<byte>();
+        while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        {
+            var one = new byte[1];
+            Assert.Equal(1, await stream.ReadAsync(one));
+            head.Add(one[0]);
+        }
+
+        var text = Encoding.ASCII.GetString([.. head]);
+        var lengthLine = text.Split("\r\n").Single(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        var body = new byte[int.Parse(lengthLine["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)];
+        int read = 0, chunks = 0;
+        while (read < body.Length)
+        {
+            int n = await stream.ReadAsync(body.AsMemory(read, Math.Min(body.Length - read, delayEvery > 0 ? 4096 : body.Length - read)));
+            Assert.True(n > 0, "the connection closed inside the body");
+            read += n;
+            if (delayEvery > 0 && ++chunks % delayEvery == 0)
+            {
+                await Task.Delay(5);
+            }
+        }
+
+        return (text, body);
+    }
+
+    [Fact]
+    public async Task Pipelined_hits_are_sent_from_the_memfd_byte_for_byte_and_in_order()
+    {
+        if (!ZeroCopySender.Supported)
+        {
+            return;
+        }
+
+        await using var t = await CacheTestHost.StartAsync();
+        var large = Bytes(100 * 1024, 11);
+        var small = Bytes(700, 12);
+        MapBytes(t.Origin, "/large.bin", large);
+        MapBytes(t.Origin, "/small.bin", small);
+        (await t.GetAsync("/large.bin")).Dispose();
+        (await t.GetAsync("/small.bin")).Dispose();
+
+        using var socket = await ConnectAsync(t);
+        await using var stream = new NetworkStream(socket);
+        long before = ZeroCopySender.SentBytes;
+
+        // Five requests in one write: the answers follow each other on the socket, headers, sendfile, headers...
+        string[] order = ["/large.bin", "/small.bin", "/large.bin", "/large.bin", "/small.bin"];
+        await stream.WriteAsync(order.SelectMany(Get).ToArray());
+        foreach (var path in order)
+        {
+            var (head, body) = await ReadResponseAsync(stream);
+            Assert.StartsWith("HTTP/1.1 200", head);
+            Assert.Contains("Cache-Status: Speedera; hit", head);
+            Assert.Equal(SHA256.HashData(path == "/large.bin" ? large : small), SHA256.HashData(body));
+        }
+
+        // Three large hits went out with sendfile (other tests may add to the process-wide counter meanwhile).
+        Assert.True(ZeroCopySender.SentBytes - before >= 3L * large.Length, $"sent with sendfile: {ZeroCopySender.SentBytes - before}");
+    }
+
+    [Fact]
+    public async Task A_slow_reader_gets_the_whole_body_when_the_socket_buffer_fills()
+    {
+        if (!ZeroCopySender.Supported)
+        {
+            return;
+        }
+
+        // Larger than the most a socket send buffer grows to (tcp_wmem's maximum, 4 MB by default).
+        await using var t = await CacheTestHost.StartAsync(o => o.MemoryObjectLimitBytes = 16 * 1024 * 1024);
+        var big = Bytes(6 * 1024 * 1024, 13);
+        MapBytes(t.Origin, "/big.bin", big);
+        (await t.GetAsync("/big.bin")).Dispose();
+
+        // A small receive window and a reader that pauses: sendfile meets a full socket buffer and stops short; the
+        // rest is sent once the client makes room.
+        using var socket = await ConnectAsync(t, receiveBuffer: 8 * 1024);
+        await using var stream = new NetworkStream(socket);
+        long shortSends = ZeroCopySender.ShortSends;
+        for (var i = 0; i < 2; i++)
+        {
+            await stream.WriteAsync(Get("/big.bin"));
+            var (head, body) = await ReadResponseAsync(stream, delayEvery: 64);
+            Assert.Contains("Cache-Status: Speedera; hit", head);
+            Assert.Equal(SHA256.HashData(big), SHA256.HashData(body));
+        }
+
+        Assert.True(ZeroCopySender.ShortSends > shortSends, "sendfile never met a full socket buffer; the fallback went untested");
+    }
+
+    [Fact]
+    public async Task An_object_purged_during_a_slow_download_is_still_sent_intact()
+    {
+        if (!ZeroCopySender.Supported)
+        {
+            return;
+        }
+
+        await using var t = await CacheTestHost.StartAsync();
+        var old = Bytes(600 * 1024, 14);
+        var fresh = Bytes(600 * 1024, 15);
+        var current = old;
+        t.Origin.Map("/obj.bin", async context =>
+        {
+            var body = Volatile.Read(ref current);
+            context.Response.Headers.CacheControl = "max-age=600";
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body);
+        });
+        (await t.GetAsync("/obj.bin")).Dispose();
+
+        using var socket = await ConnectAsync(t, receiveBuffer: 8 * 1024);
+        await using var stream = new NetworkStream(socket);
+        await stream.WriteAsync(Get("/obj.bin"));
+        var reading = ReadResponseAsync(stream, delayEvery: 4);
+
+        // While the old body is on its way: purge it, collect the memory it lived in, and store the new one.
+        await Task.Delay(50);
+        Volatile.Write(ref current, fresh);
+        Assert.Equal(1, t.Cache.Store.Purge(PurgeOrder.FromUrl(Guid.NewGuid(), new Uri($"http://{TestNetwork.Host}/obj.bin"), soft: false, DateTimeOffset.UtcNow)));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using (var refetched = await t.GetAsync("/obj.bin"))
+        {
+            Assert.Equal(fresh, await refetched.Content.ReadAsByteArrayAsync());
+        }
+
+        var (_, body) = await reading;
+        Assert.Equal(SHA256.HashData(old), SHA256.HashData(body));
+    }
+}
