@@ -26,7 +26,7 @@ internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor proce
     /// </summary>
     private const int FullBatchesBeforeHelp = 4;
 
-    private static readonly TimeSpan BusyLook = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan BusyLook = TimeSpan.FromMicroseconds(200);
 
     public Task RunAsync(CancellationToken cancellationToken)
     {
@@ -162,7 +162,7 @@ internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor proce
                 // A helper sleeps until the loop before it finds a backlog, then takes what is queued until the
                 // queue is short again. A server that keeps up runs one loop per socket: fewer wake-ups, smaller
                 // share of the processors, larger batches.
-                // While the loop before is busy, the helper also looks at the queue every millisecond: if that loop
+                // While the loop before is busy, the helper also looks at the queue every 200 µs: if that loop
                 // is preempted in the middle of a burst (a shared machine), the queue would otherwise wait for the
                 // scheduler to give it back its processor (milliseconds). A look is one non-blocking receive.
                 bool busy = own.Busy;
@@ -299,7 +299,7 @@ internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor proce
 
         public void Done() => Volatile.Write(ref _busy, 0);
 
-        /// <summary>The loop before this helper received something (a plain store; the helper reads it about once a millisecond).</summary>
+        /// <summary>The loop before this helper received something (a plain store; the helper reads it every 200 µs or so).</summary>
         public void MarkActive()
         {
             if (!_active)
