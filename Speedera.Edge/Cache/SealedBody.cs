@@ -28,6 +28,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
     private static readonly Timer Reaper = new(_ => Reap(), null, Timeout.Infinite, Timeout.Infinite);
     private static readonly int Capacity = ComputeCapacity();
     private static int s_live;
+    private static long s_sequence;
     private static int s_reaperArmed;
 
     private readonly int _fd;
@@ -82,7 +83,8 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
             return null;
         }
 
-        int fd = memfd_create("speedera-body", MfdCloexec | MfdAllowSealing);
+        // Numbered names: /proc/<pid>/fd tells the bodies apart.
+        int fd = memfd_create("speedera-body-" + Interlocked.Increment(ref s_sequence).ToString(System.Globalization.CultureInfo.InvariantCulture), MfdCloexec | MfdAllowSealing);
         if (fd < 0)
         {
             Interlocked.Decrement(ref s_live);
@@ -123,6 +125,9 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
                 return Fail(fd, null, bytes.Length);
             }
 
+            // The pages are not on the managed heap: tell the collector, or evicted bodies (a few dozen managed bytes
+            // each) could wait for a collection long after the cache let go of them.
+            GC.AddMemoryPressure(bytes.Length);
             return new SealedBody(fd, (byte*)address, bytes.Length);
         }
         catch
@@ -169,6 +174,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
         {
             munmap((void*)item.Address, item.Length);
             close(item.Fd);
+            GC.RemoveMemoryPressure((long)item.Length);
             Interlocked.Decrement(ref s_live);
         }
 

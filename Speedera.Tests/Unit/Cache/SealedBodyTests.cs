@@ -37,6 +37,47 @@ public class SealedBodyTests
     }
 
     [Fact]
+    public async Task Dropped_bodies_give_back_their_descriptors_and_mappings_after_the_release_delay()
+    {
+        if (!SealedBody.Supported)
+        {
+            return;
+        }
+
+        var descriptors = new List<(int Fd, string Name)>();
+        CreateAndDrop(descriptors);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        // Released ten seconds after collection (spans taken from them are long gone by then), not at once.
+        Assert.Contains(descriptors, Exists);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (descriptors.Any(Exists) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.DoesNotContain(descriptors, Exists);
+
+        // A descriptor number may be reused by another file later (another test's body too): compare the names.
+        static bool Exists((int Fd, string Name) d) => Target(d.Fd) == d.Name;
+        static string? Target(int fd) => new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static void CreateAndDrop(List<(int Fd, string Name)> descriptors)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var sealedBody = SealedBody.TryCreate(new byte[64 * 1024]);
+                Assert.NotNull(sealedBody);
+                var name = Target(sealedBody.FileDescriptor);
+                Assert.StartsWith("/memfd:speedera-body-", name);
+                descriptors.Add((sealedBody.FileDescriptor, name!));
+            }
+        }
+    }
+
+    [Fact]
     public void A_small_body_stays_an_array()
     {
         var bytes = new byte[SealedBody.MinimumLength - 1];
