@@ -1,7 +1,23 @@
 namespace Speedera.Core.Probes;
 
-/// <summary>Identifies one service on one server: the unit a service probe measures.</summary>
-public readonly record struct ServiceKey(string ServerId, string ServiceId);
+/// <summary>
+/// Identifies one service on one server: the unit a service probe measures. The GTM engine looks one up for every
+/// candidate of every DNS answer, so the hash of the two names is computed once, when the key is made (the properties
+/// are get-only: no <c>with</c> can leave it stale).
+/// </summary>
+public readonly record struct ServiceKey(string ServerId, string ServiceId)
+{
+    private readonly int _hash = HashCode.Combine(ServerId, ServiceId);
+
+    public string ServerId { get; } = ServerId;
+
+    public string ServiceId { get; } = ServiceId;
+
+    public bool Equals(ServiceKey other) =>
+        _hash == other._hash && string.Equals(ServerId, other.ServerId, StringComparison.Ordinal) && string.Equals(ServiceId, other.ServiceId, StringComparison.Ordinal);
+
+    public override int GetHashCode() => _hash;
+}
 
 /// <summary>
 /// One service-probe result. <see cref="Value"/> is the metric (response time in ms, or load for
