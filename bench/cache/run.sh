@@ -161,4 +161,10 @@ for obj in 1k.bin 100k.bin; do
     "$(bc -l <<<"${mr[speedera,$obj]}/${mr[nginx,$obj]}")" "$(bc -l <<<"${mp[speedera,$obj]}/${mp[nginx,$obj]}")" \
     "$(bc -l <<<"${mc[speedera,$obj]}/${mc[nginx,$obj]}")"
 done
+# Each round runs the caches back to back, so the median of the per-round ratios is printed too (it follows the
+# machine's drift less than the ratio of medians; both are shown).
+for obj in 1k.bin 100k.bin; do
+  printf 'median of per-round ratios ours/nginx %-9s requests/s %s\n' "$obj" \
+    "$(paste <(tr ' ' '\n' <<<"${rps[speedera,$obj]}" | grep .) <(tr ' ' '\n' <<<"${rps[nginx,$obj]}" | grep .) | awk '{print $1 / $2}' | sort -g | awk '{v[NR] = $1} END {printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')"
+done
 echo "(medians of $ROUNDS interleaved rounds of wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores shared by wrk, the caches, the origin and other work)"

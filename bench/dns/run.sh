@@ -189,6 +189,9 @@ ours=$(median "$WORK/speedera.qps")
 theirs=$(median "$WORK/gdnsd.qps")
 ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
 echo "median QPS: speedera $ours  gdnsd $theirs  ratio ours/gdnsd: $ratio"
+# The rounds are pairs run back to back, so the median of the per-round ratios is also printed: it follows the
+# machine's drift less than the ratio of the two medians (both are shown; neither is preferred after the fact).
+echo "median of per-round ratios ours/gdnsd: $(paste "$WORK/speedera.qps" "$WORK/gdnsd.qps" | awk '{print $1 / $2}' | sort -g | awk '{v[NR] = $1} END {printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')"
 ours_cpu=$(sort -g "$WORK/speedera.cpu" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
 theirs_cpu=$(sort -g "$WORK/gdnsd.cpu" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
 echo "median server CPU per query: speedera ${ours_cpu} us  gdnsd ${theirs_cpu} us  (lower is better)"
