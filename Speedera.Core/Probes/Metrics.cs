@@ -1,20 +1,54 @@
+using System.Text.Json.Serialization;
+
 namespace Speedera.Core.Probes;
 
 /// <summary>
 /// Identifies one service on one server: the unit a service probe measures. The GTM engine looks one up for every
-/// candidate of every DNS answer, so the hash of the two names is computed once, when the key is made (the properties
-/// are get-only: no <c>with</c> can leave it stale).
+/// candidate of every DNS answer, so the hash of the two names is kept with the key: computed by the constructor and
+/// again by each init accessor (JSON and <c>with</c> go through those), never per lookup.
 /// </summary>
-public readonly record struct ServiceKey(string ServerId, string ServiceId)
+public readonly record struct ServiceKey
 {
-    private readonly int _hash = HashCode.Combine(ServerId, ServiceId);
+    private readonly string _serverId;
+    private readonly string _serviceId;
+    private readonly int _hash;
 
-    public string ServerId { get; } = ServerId;
+    [JsonConstructor]
+    public ServiceKey(string serverId, string serviceId)
+    {
+        _serverId = serverId;
+        _serviceId = serviceId;
+        _hash = HashCode.Combine(serverId, serviceId);
+    }
 
-    public string ServiceId { get; } = ServiceId;
+    public string ServerId
+    {
+        get => _serverId;
+        init
+        {
+            _serverId = value;
+            _hash = HashCode.Combine(value, _serviceId);
+        }
+    }
+
+    public string ServiceId
+    {
+        get => _serviceId;
+        init
+        {
+            _serviceId = value;
+            _hash = HashCode.Combine(_serverId, value);
+        }
+    }
+
+    public void Deconstruct(out string serverId, out string serviceId)
+    {
+        serverId = _serverId;
+        serviceId = _serviceId;
+    }
 
     public bool Equals(ServiceKey other) =>
-        _hash == other._hash && string.Equals(ServerId, other.ServerId, StringComparison.Ordinal) && string.Equals(ServiceId, other.ServiceId, StringComparison.Ordinal);
+        _hash == other._hash && string.Equals(_serverId, other._serverId, StringComparison.Ordinal) && string.Equals(_serviceId, other._serviceId, StringComparison.Ordinal);
 
     public override int GetHashCode() => _hash;
 }
