@@ -138,3 +138,22 @@ public static class ResponseExtensions
     public static string CacheStatus(this HttpResponseMessage response) =>
         response.Headers.TryGetValues("Cache-Status", out var v) ? string.Join(", ", v) : "";
 }
+
+/// <summary>Test objects for the cache: random bytes and an origin path that serves them with a long max-age.</summary>
+internal static class CacheObjects
+{
+    public static byte[] Bytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    public static void MapBytes(OriginServer origin, string path, byte[] body) =>
+        origin.Map(path, async context =>
+        {
+            context.Response.Headers.CacheControl = "max-age=600";
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body);
+        });
+}

@@ -14,31 +14,16 @@ namespace Speedera.Tests.Integration.Cache;
 /// </summary>
 public class ZeroCopyHitTests
 {
-    private static byte[] Bytes(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static void MapBytes(OriginServer origin, string path, byte[] body) =>
-        origin.Map(path, async context =>
-        {
-            context.Response.Headers.CacheControl = "max-age=600";
-            context.Response.ContentLength = body.Length;
-            await context.Response.Body.WriteAsync(body);
-        });
-
     [Fact]
     public async Task Large_and_small_hits_alternate_on_one_connection_byte_for_byte()
     {
         await using var t = await CacheTestHost.StartAsync();
-        var large = Bytes(100 * 1024, 1);
-        var odd = Bytes(16 * 1024 + 7, 2);
-        var small = Bytes(1024, 3);
-        MapBytes(t.Origin, "/large.bin", large);
-        MapBytes(t.Origin, "/odd.bin", odd);
-        MapBytes(t.Origin, "/small.bin", small);
+        var large = CacheObjects.Bytes(100 * 1024, 1);
+        var odd = CacheObjects.Bytes(16 * 1024 + 7, 2);
+        var small = CacheObjects.Bytes(1024, 3);
+        CacheObjects.MapBytes(t.Origin, "/large.bin", large);
+        CacheObjects.MapBytes(t.Origin, "/odd.bin", odd);
+        CacheObjects.MapBytes(t.Origin, "/small.bin", small);
         var expected = new Dictionary<string, byte[]> { ["/large.bin"] = large, ["/odd.bin"] = odd, ["/small.bin"] = small };
         string[] order = ["/large.bin", "/small.bin", "/large.bin", "/large.bin", "/odd.bin", "/small.bin", "/odd.bin", "/large.bin"];
 
@@ -70,8 +55,8 @@ public class ZeroCopyHitTests
     public async Task Ranges_of_a_large_hit_are_the_right_slice_and_leave_the_object_intact(int first, int last)
     {
         await using var t = await CacheTestHost.StartAsync();
-        var large = Bytes(100 * 1024, 4);
-        MapBytes(t.Origin, "/large.bin", large);
+        var large = CacheObjects.Bytes(100 * 1024, 4);
+        CacheObjects.MapBytes(t.Origin, "/large.bin", large);
         using (await t.GetAsync("/large.bin"))
         {
         }
@@ -89,10 +74,10 @@ public class ZeroCopyHitTests
     public async Task Concurrent_large_hits_over_HTTP2_streams_are_intact()
     {
         await using var t = await CacheTestHost.StartAsync(o => o.Protocols = HttpProtocols.Http2);
-        var large = Bytes(100 * 1024, 5);
-        var other = Bytes(40 * 1024, 6);
-        MapBytes(t.Origin, "/large.bin", large);
-        MapBytes(t.Origin, "/other.bin", other);
+        var large = CacheObjects.Bytes(100 * 1024, 5);
+        var other = CacheObjects.Bytes(40 * 1024, 6);
+        CacheObjects.MapBytes(t.Origin, "/large.bin", large);
+        CacheObjects.MapBytes(t.Origin, "/other.bin", other);
         using var handler = new SocketsHttpHandler { UseProxy = false };
         using var client = new HttpClient(handler) { BaseAddress = t.Cache.Addresses.First(a => a.Scheme == "http") };
 
@@ -135,8 +120,8 @@ public class ZeroCopyHitTests
             o.HttpsListenEndpoint = new IPEndPoint(IPAddress.Loopback, 0);
             o.CertificateSelector = _ => cert;
         });
-        var large = Bytes(100 * 1024, 7);
-        MapBytes(t.Origin, "/large.bin", large);
+        var large = CacheObjects.Bytes(100 * 1024, 7);
+        CacheObjects.MapBytes(t.Origin, "/large.bin", large);
         var https = t.Cache.Addresses.Single(a => a.Scheme == "https");
         using var handler = new SocketsHttpHandler
         {

@@ -13,21 +13,6 @@ namespace Speedera.Tests.Integration.Cache;
 /// </summary>
 public class ZeroCopySenderTests
 {
-    private static byte[] Bytes(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static void MapBytes(OriginServer origin, string path, byte[] body) =>
-        origin.Map(path, async context =>
-        {
-            context.Response.Headers.CacheControl = "max-age=600";
-            context.Response.ContentLength = body.Length;
-            await context.Response.Body.WriteAsync(body);
-        });
-
     private static async Task<Socket> ConnectAsync(CacheTestHost t, int receiveBuffer = 0)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -80,10 +65,10 @@ public class ZeroCopySenderTests
         }
 
         await using var t = await CacheTestHost.StartAsync();
-        var large = Bytes(100 * 1024, 11);
-        var small = Bytes(700, 12);
-        MapBytes(t.Origin, "/large.bin", large);
-        MapBytes(t.Origin, "/small.bin", small);
+        var large = CacheObjects.Bytes(100 * 1024, 11);
+        var small = CacheObjects.Bytes(700, 12);
+        CacheObjects.MapBytes(t.Origin, "/large.bin", large);
+        CacheObjects.MapBytes(t.Origin, "/small.bin", small);
         (await t.GetAsync("/large.bin")).Dispose();
         (await t.GetAsync("/small.bin")).Dispose();
 
@@ -116,8 +101,8 @@ public class ZeroCopySenderTests
 
         // Larger than the most a socket send buffer grows to (tcp_wmem's maximum, 4 MB by default).
         await using var t = await CacheTestHost.StartAsync(o => o.MemoryObjectLimitBytes = 16 * 1024 * 1024);
-        var big = Bytes(6 * 1024 * 1024, 13);
-        MapBytes(t.Origin, "/big.bin", big);
+        var big = CacheObjects.Bytes(6 * 1024 * 1024, 13);
+        CacheObjects.MapBytes(t.Origin, "/big.bin", big);
         (await t.GetAsync("/big.bin")).Dispose();
 
         // A small receive window and a reader that pauses: sendfile meets a full socket buffer and stops short; the
@@ -145,8 +130,8 @@ public class ZeroCopySenderTests
         }
 
         await using var t = await CacheTestHost.StartAsync();
-        var old = Bytes(600 * 1024, 14);
-        var fresh = Bytes(600 * 1024, 15);
+        var old = CacheObjects.Bytes(600 * 1024, 14);
+        var fresh = CacheObjects.Bytes(600 * 1024, 15);
         var current = old;
         t.Origin.Map("/obj.bin", async context =>
         {
