@@ -86,7 +86,7 @@ internal sealed partial class CacheProxy
         var target = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
         Served served;
         HostRoute? route = null;
-        if (!TryRoute(routing, request, target, out route, out var path))
+        if (!TryRoute(routing, request.Host.Value.AsSpan(), target, out route, out var path))
         {
             served = await WriteErrorAsync(context.Response, StatusCodes.Status404NotFound, CacheStatusValues.UnknownHost,
                 $"Speedera: host '{request.Host.Value}' is not a CDN hostname served by this cache.\n").ConfigureAwait(false);
@@ -124,7 +124,7 @@ internal sealed partial class CacheProxy
     /// The patent's two request forms: path form (<c>/www.customer.com/images/test.gif</c> on any host) and virtual hosting
     /// (<c>Host: www.customer.com</c>); an absolute-form target names the host in the URI.
     /// </summary>
-    private static bool TryRoute(CacheRouting routing, HttpRequest request, string target, out HostRoute route, out string path)
+    private static bool TryRoute(CacheRouting routing, ReadOnlySpan<char> host, string target, out HostRoute route, out string path)
     {
         if (target.Length > 0 && target[0] == '/')
         {
@@ -135,7 +135,7 @@ internal sealed partial class CacheProxy
             }
 
             path = target;
-            return routing.TryGet(CacheKey.HostWithoutPort(request.Host.Value.AsSpan()), out route);
+            return routing.TryGet(CacheKey.HostWithoutPort(host), out route);
         }
 
         if (Uri.TryCreate(target, UriKind.Absolute, out var uri) && routing.TryGet(uri.IdnHost.AsSpan(), out route))

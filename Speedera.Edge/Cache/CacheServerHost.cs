@@ -66,6 +66,9 @@ public sealed class CacheServerHost : IAsyncDisposable
 
     public UsageAggregator Usage { get; }
 
+    /// <summary>Requests answered by the connection-level hit path (<see cref="CacheServerOptions.FastHits"/>).</summary>
+    public long FastHits => _proxy.FastHits;
+
     /// <summary>Requests sent to origins so far.</summary>
     public long OriginFetches => _proxy.OriginFetches;
 
@@ -91,6 +94,7 @@ public sealed class CacheServerHost : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.KeepAliveTimeout = _options.KeepAliveTimeout;
 
             // Let a cached body up to the memory-object limit be handed to the transport in one write instead of
             // waiting on the 64 KB default response buffer.
@@ -103,7 +107,7 @@ public sealed class CacheServerHost : IAsyncDisposable
                 listen.Protocols = plain;
                 if (_options.ZeroCopySend)
                 {
-                    listen.UseZeroCopySend();
+                    listen.UseZeroCopySend(_options.FastHits && plain == HttpProtocols.Http1 ? _proxy.ServeFastHitsAsync : null);
                 }
             }
 

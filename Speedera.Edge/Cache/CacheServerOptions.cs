@@ -84,6 +84,16 @@ public sealed class CacheServerOptions
     /// </summary>
     public bool ZeroCopySend { get; set; } = true;
 
+    /// <summary>
+    /// Answer fresh in-memory hits of plain HTTP/1.1 GET and HEAD requests on the connection itself, before Kestrel's
+    /// HTTP layer (see <c>CacheProxy.ServeFastHitsAsync</c>); anything else on the connection goes to Kestrel as before.
+    /// Needs <see cref="ZeroCopySend"/> (it answers through the same sender).
+    /// </summary>
+    public bool FastHits { get; set; } = true;
+
+    /// <summary>How long an idle keep-alive connection is kept open (Kestrel's default).</summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(130);
+
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 
     internal void Validate()
@@ -104,6 +114,7 @@ public sealed class CacheServerOptions
         Positive(OriginConnectTimeout.Ticks, nameof(OriginConnectTimeout));
         Positive(OriginResponseTimeout.Ticks, nameof(OriginResponseTimeout));
         Positive(OriginBodyIdleTimeout.Ticks, nameof(OriginBodyIdleTimeout));
+        Positive(KeepAliveTimeout.Ticks, nameof(KeepAliveTimeout));
         if (MemoryObjectLimitBytes > MemoryCapacityBytes)
         {
             throw new ArgumentException("MemoryObjectLimitBytes cannot exceed MemoryCapacityBytes.");

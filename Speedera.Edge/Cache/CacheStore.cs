@@ -100,6 +100,16 @@ public sealed class CacheStore : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// The stored response for a URL that has exactly one, without Vary (what any request gets); null otherwise. The
+    /// connection-level hit path uses this: it never needs the request's headers to pick a variant.
+    /// </summary>
+    internal CachedResponse? LookupOnly(string hostname, string path) =>
+        _hosts.TryGetValue(hostname, out var paths) && paths.TryGetValue(path, out var slot) &&
+        slot.Variants is [{ VaryNames.Count: 0 } only]
+            ? only
+            : null;
+
     internal static string? JoinHeader(IHeaderDictionary headers, string name) =>
         headers.TryGetValue(name, out var v) ? v.ToString() : null;
 

@@ -40,18 +40,25 @@ internal static partial class ZeroCopySender
 
     public static bool Supported => SealedBody.Supported;
 
-    /// <summary>Adds the sender to a listener (only plain listeners: TLS encrypts into buffers of its own).</summary>
-    public static ListenOptions UseZeroCopySend(this ListenOptions listen)
+    /// <summary>
+    /// Adds the sender to a listener (only plain listeners: TLS encrypts into buffers of its own). <paramref name="front"/>,
+    /// when given, sees the connection first, writing into the same sender; it returns whether Kestrel takes the
+    /// connection over afterwards (see <c>CacheProxy.ServeFastHitsAsync</c>).
+    /// </summary>
+    public static ListenOptions UseZeroCopySend(this ListenOptions listen, FrontHandler? front = null)
     {
         if (Supported)
         {
-            listen.Use(next => connection => RunAsync(connection, next));
+            listen.Use(next => connection => RunAsync(connection, next, front));
         }
 
         return listen;
     }
 
-    private static async Task RunAsync(ConnectionContext connection, ConnectionDelegate next)
+    /// <summary>Serves requests of a connection before Kestrel: reads <c>input</c>, answers into <c>output</c>.</summary>
+    public delegate Task<bool> FrontHandler(ConnectionContext connection, PipeReader input, PipeWriter output);
+
+    private static async Task RunAsync(ConnectionContext connection, ConnectionDelegate next, FrontHandler? front)
     {
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
         var pool = connection.Features.Get<IMemoryPoolFeature>()?.MemoryPool;
@@ -77,7 +84,10 @@ internal static partial class ZeroCopySender
         connection.Transport = new DuplexPipe(original.Input, pipe.Writer);
         try
         {
-            await next(connection).ConfigureAwait(false);
+            if (front is null || await front(connection, original.Input, pipe.Writer).ConfigureAwait(false))
+            {
+                await next(connection).ConfigureAwait(false);
+            }
         }
         finally
         {

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Speedera.Core.Configuration;
 using Speedera.Edge.Cache;
 
@@ -156,4 +158,70 @@ internal static class CacheObjects
             context.Response.ContentLength = body.Length;
             await context.Response.Body.WriteAsync(body);
         });
+}
+
+/// <summary>HTTP/1.1 over a raw socket, for tests that care about the bytes on the wire.</summary>
+internal static class RawHttp
+{
+    public static async Task<Socket> ConnectAsync(CacheTestHost t, int receiveBuffer = 0)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (receiveBuffer > 0)
+        {
+            socket.ReceiveBufferSize = receiveBuffer;
+        }
+
+        await socket.ConnectAsync(t.Client.BaseAddress!.Host, t.Client.BaseAddress.Port);
+        return socket;
+    }
+
+    public static byte[] Get(string path, string fields = "", string method = "GET") =>
+        Encoding.ASCII.GetBytes($"{method} {path} HTTP/1.1\r\nHost: {TestNetwork.Host}\r\n{fields}\r\n");
+
+    /// <summary>Reads a response head through its empty line; empty when the connection closed first.</summary>
+    public static async Task<string> ReadHeadAsync(Stream stream)
+    {
+        var head = new List<byte>();
+        var one = new byte[1];
+        while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        {
+            if (await stream.ReadAsync(one) == 0)
+            {
+                Assert.Empty(head);
+                return "";
+            }
+
+            head.Add(one[0]);
+        }
+
+        return Encoding.ASCII.GetString([.. head]);
+    }
+
+    public static long ContentLength(string head)
+    {
+        var field = head.Split("\r\n").SingleOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        Assert.True(field is not null, $"no Content-Length in:\n{head}");
+        return long.Parse(field["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Reads one Content-Length framed response (no body after a HEAD); a reader that pauses every few reads if asked.</summary>
+    public static async Task<(string Head, byte[] Body)> ReadResponseAsync(Stream stream, int delayEvery = 0, bool head = false)
+    {
+        var text = await ReadHeadAsync(stream);
+        Assert.NotEqual("", text);
+        var body = new byte[head ? 0 : ContentLength(text)];
+        int read = 0, chunks = 0;
+        while (read < body.Length)
+        {
+            int n = await stream.ReadAsync(body.AsMemory(read, Math.Min(body.Length - read, delayEvery > 0 ? 4096 : body.Length - read)));
+            Assert.True(n > 0, "the connection closed inside the body");
+            read += n;
+            if (delayEvery > 0 && ++chunks % delayEvery == 0)
+            {
+                await Task.Delay(5);
+            }
+        }
+
+        return (text, body);
+    }
 }

@@ -13,49 +13,6 @@ namespace Speedera.Tests.Integration.Cache;
 /// </summary>
 public class ZeroCopySenderTests
 {
-    private static async Task<Socket> ConnectAsync(CacheTestHost t, int receiveBuffer = 0)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        if (receiveBuffer > 0)
-        {
-            socket.ReceiveBufferSize = receiveBuffer;
-        }
-
-        await socket.ConnectAsync(t.Client.BaseAddress!.Host, t.Client.BaseAddress.Port);
-        return socket;
-    }
-
-    private static byte[] Get(string path) => Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {TestNetwork.Host}\r\n\r\n");
-
-    /// <summary>Reads one response (Content-Length framed): its header block and body.</summary>
-    private static async Task<(string Head, byte[] Body)> ReadResponseAsync(Stream stream, int delayEvery = 0)
-    {
-        var head = new List<byte>();
-        while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
-        {
-            var one = new byte[1];
-            Assert.Equal(1, await stream.ReadAsync(one));
-            head.Add(one[0]);
-        }
-
-        var text = Encoding.ASCII.GetString([.. head]);
-        var lengthLine = text.Split("\r\n").Single(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
-        var body = new byte[int.Parse(lengthLine["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)];
-        int read = 0, chunks = 0;
-        while (read < body.Length)
-        {
-            int n = await stream.ReadAsync(body.AsMemory(read, Math.Min(body.Length - read, delayEvery > 0 ? 4096 : body.Length - read)));
-            Assert.True(n > 0, "the connection closed inside the body");
-            read += n;
-            if (delayEvery > 0 && ++chunks % delayEvery == 0)
-            {
-                await Task.Delay(5);
-            }
-        }
-
-        return (text, body);
-    }
-
     [Fact]
     public async Task Pipelined_hits_are_sent_from_the_memfd_byte_for_byte_and_in_order()
     {
@@ -72,16 +29,16 @@ public class ZeroCopySenderTests
         (await t.GetAsync("/large.bin")).Dispose();
         (await t.GetAsync("/small.bin")).Dispose();
 
-        using var socket = await ConnectAsync(t);
+        using var socket = await RawHttp.ConnectAsync(t);
         await using var stream = new NetworkStream(socket);
         long before = ZeroCopySender.SentBytes;
 
         // Five requests in one write: the answers follow each other on the socket, headers, sendfile, headers...
         string[] order = ["/large.bin", "/small.bin", "/large.bin", "/large.bin", "/small.bin"];
-        await stream.WriteAsync(order.SelectMany(Get).ToArray());
+        await stream.WriteAsync(order.SelectMany(p => RawHttp.Get(p)).ToArray());
         foreach (var path in order)
         {
-            var (head, body) = await ReadResponseAsync(stream);
+            var (head, body) = await RawHttp.ReadResponseAsync(stream);
             Assert.StartsWith("HTTP/1.1 200", head);
             Assert.Contains("Cache-Status: Speedera; hit", head);
             Assert.Equal(SHA256.HashData(path == "/large.bin" ? large : small), SHA256.HashData(body));
@@ -107,13 +64,13 @@ public class ZeroCopySenderTests
 
         // A small receive window and a reader that pauses: sendfile meets a full socket buffer and stops short; the
         // rest is sent once the client makes room.
-        using var socket = await ConnectAsync(t, receiveBuffer: 8 * 1024);
+        using var socket = await RawHttp.ConnectAsync(t, receiveBuffer: 8 * 1024);
         await using var stream = new NetworkStream(socket);
         long shortSends = ZeroCopySender.ShortSends;
         for (var i = 0; i < 2; i++)
         {
-            await stream.WriteAsync(Get("/big.bin"));
-            var (head, body) = await ReadResponseAsync(stream, delayEvery: 64);
+            await stream.WriteAsync(RawHttp.Get("/big.bin"));
+            var (head, body) = await RawHttp.ReadResponseAsync(stream, delayEvery: 64);
             Assert.Contains("Cache-Status: Speedera; hit", head);
             Assert.Equal(SHA256.HashData(big), SHA256.HashData(body));
         }
@@ -142,10 +99,10 @@ public class ZeroCopySenderTests
         });
         (await t.GetAsync("/obj.bin")).Dispose();
 
-        using var socket = await ConnectAsync(t, receiveBuffer: 8 * 1024);
+        using var socket = await RawHttp.ConnectAsync(t, receiveBuffer: 8 * 1024);
         await using var stream = new NetworkStream(socket);
-        await stream.WriteAsync(Get("/obj.bin"));
-        var reading = ReadResponseAsync(stream, delayEvery: 4);
+        await stream.WriteAsync(RawHttp.Get("/obj.bin"));
+        var reading = RawHttp.ReadResponseAsync(stream, delayEvery: 4);
 
         // While the old body is on its way: purge it, collect the memory it lived in, and store the new one.
         await Task.Delay(50);

@@ -17,7 +17,7 @@ namespace Speedera.Bench.Cache;
 /// <summary>
 /// Standalone cache node for bench/cache scripts.
 /// <c>CacheBenchHost --listen 127.0.0.1:8081 --origin 127.0.0.1:8000 --host localhost [--host name]... [--disk DIR] [--memory-mb N]
-/// [--admin 127.0.0.1:8089] [--inline true|false] [--zero-copy true|false]</c> (admin: <c>POST /purge?url=http://host/path[&amp;soft=true]</c>, <c>GET /usage</c>), or
+/// [--admin 127.0.0.1:8089] [--inline true|false] [--zero-copy true|false] [--fast-hits true|false]</c> (admin: <c>POST /purge?url=http://host/path[&amp;soft=true]</c>, <c>GET /usage</c>), or
 /// <c>CacheBenchHost --purge-bench [N]</c>.
 /// </summary>
 public static class Program
@@ -39,6 +39,7 @@ public static class Program
         long memoryMb = 512;
         var inline = true;
         var zeroCopy = true;
+        var fastHits = true;
         for (var i = 0; i < args.Length - 1; i += 2)
         {
             switch (args[i])
@@ -50,6 +51,7 @@ public static class Program
                 case "--disk": disk = args[i + 1]; break;
                 case "--inline": inline = bool.Parse(args[i + 1]); break;
                 case "--zero-copy": zeroCopy = bool.Parse(args[i + 1]); break;
+                case "--fast-hits": fastHits = bool.Parse(args[i + 1]); break;
                 case "--memory-mb": memoryMb = long.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
@@ -75,6 +77,7 @@ public static class Program
             OriginResponseTimeout = TimeSpan.FromSeconds(10),
             InlineScheduling = inline,
             ZeroCopySend = zeroCopy,
+            FastHits = fastHits,
         };
         await using var host = new CacheServerHost(options, () => configuration);
         await host.StartAsync();
@@ -92,6 +95,7 @@ public static class Program
             stop.TrySetResult();
         });
         await stop.Task;
+        Console.WriteLine($"requests answered by the connection-level hit path: {host.FastHits}");
         return 0;
     }
 

@@ -1,0 +1,447 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Pipelines;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Speedera.Core.Cache;
+
+namespace Speedera.Edge.Cache;
+
+/// <summary>
+/// The connection-level hit path. On a plain HTTP/1.1 connection, requests are looked at before Kestrel's HTTP layer:
+/// a GET or HEAD whose head is plain (origin-form target, a Host, only header fields that cannot change the answer)
+/// for a URL stored once, without Vary, fresh, in memory, with status 200 is answered right here — a prepared header
+/// block per stored response, Age and Cache-Status, and the body lent to the sender (sendfile for large bodies) — and
+/// counted in the usage rollups and the access log like any other request. The first request that is anything else
+/// (a miss, stale, a validator, a range, a body, an odd byte, a head split over two reads) is not consumed: it and
+/// everything after it on the connection go to Kestrel, which stays in charge of that connection from then on.
+/// <para>
+/// What it saves is Kestrel's per-request work (request parsing into a header dictionary, the HttpContext, the
+/// middleware pipeline, response header serialization), which at 100 KB hits was most of the cache's user-space CPU.
+/// The answers are the ones <see cref="TryServeEntryAsync"/> gives: <c>FastHitTests</c> compares them byte for byte.
+/// </para>
+/// </summary>
+internal sealed partial class CacheProxy
+{
+    /// <summary>A request head longer than this goes to Kestrel (its own limit is 32 KB).</summary>
+    private const int FastHeadLimit = 8 * 1024;
+
+    /// <summary>Responses written before the sender is flushed, for pipelined requests.</summary>
+    private const int FastFlushBytes = 64 * 1024;
+
+    // RFC 3986 characters of an origin-form target, without '%' (Kestrel decodes and checks percent-encoding) and
+    // without '#'.
+    private static readonly SearchValues<byte> TargetBytes = SearchValues.Create(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?"u8);
+
+    // RFC 9110 §5.6.2 token characters (field names).
+    private static readonly SearchValues<byte> TokenBytes = SearchValues.Create(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~"u8);
+
+    // Field values the fast path accepts: visible ASCII, space and tab (no obs-text, no control bytes).
+    private static readonly SearchValues<byte> ValueBytes = SearchValues.Create(
+        " \t!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"u8);
+
+    // Host: a registered name or IPv4 address with an optional port, or a bracketed IPv6 literal.
+    private static readonly SearchValues<byte> HostBytes = SearchValues.Create(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.:[]"u8);
+
+    private static readonly byte[] CacheStatusHitLine = Encoding.ASCII.GetBytes($"\r\n{CacheStatusValues.Name}: {CacheStatusValues.Hit}\r\n\r\n");
+
+    private static readonly byte[] NotFastServable = [];
+
+    private long _fastHits;
+
+    /// <summary>Requests answered by the connection-level hit path.</summary>
+    public long FastHits => Interlocked.Read(ref _fastHits);
+
+    /// <summary>
+    /// Answers what it can of a connection's requests; returns true when the connection goes on to Kestrel (with the
+    /// first request not answered still unread), false when it is finished (closed by the client, idle past the
+    /// keep-alive timeout, the server shutting down, or the sender failed).
+    /// </summary>
+    internal async Task<bool> ServeFastHitsAsync(ConnectionContext connection, PipeReader input, PipeWriter output)
+    {
+        var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(closing);
+        while (true)
+        {
+            if (!input.TryRead(out var result))
+            {
+                // Waiting for the next request: the keep-alive timeout, or the server asking connections to close.
+                idle.CancelAfter(_options.KeepAliveTimeout);
+                try
+                {
+                    result = await input.ReadAsync(idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+
+                idle.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+
+            var buffer = result.Buffer;
+            if (result.IsCanceled)
+            {
+                input.AdvanceTo(buffer.Start);
+                return true;
+            }
+
+            if (buffer.IsEmpty && result.IsCompleted)
+            {
+                input.AdvanceTo(buffer.End);
+                return false;
+            }
+
+            int used = ServeBuffered(connection, buffer.FirstSpan, output, out long written);
+            if (used == 0)
+            {
+                // Not a request for this path, or not all of its head yet: Kestrel reads it from the start.
+                input.AdvanceTo(buffer.Start);
+                return true;
+            }
+
+            input.AdvanceTo(buffer.GetPosition(used));
+            var flush = output.FlushAsync();
+            FlushResult flushed;
+            if (flush.IsCompletedSuccessfully)
+            {
+                flushed = flush.Result;
+            }
+            else
+            {
+                // A reader that takes nothing is dropped, as Kestrel drops one below its minimum data rate
+                // (240 bytes/s after a 5 s grace).
+                try
+                {
+                    flushed = await flush.AsTask().WaitAsync(TimeSpan.FromSeconds(5 + (written / 240))).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    connection.Abort(new ConnectionAbortedException("The client did not read the response."));
+                    return false;
+                }
+            }
+
+            if (flushed.IsCompleted || flushed.IsCanceled)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Answers the complete, fast-servable requests at the start of <paramref name="data"/>; returns the bytes they took.</summary>
+    private int ServeBuffered(ConnectionContext connection, ReadOnlySpan<byte> data, PipeWriter output, out long written)
+    {
+        int used = 0;
+        written = 0;
+        var routing = _routing.Current;
+        while (used < data.Length && written < FastFlushBytes)
+        {
+            if (!FastRequest.TryParse(data[used..], out var request) || !TryServeFast(connection, routing, request, output, ref written))
+            {
+                break;
+            }
+
+            used += request.Length;
+        }
+
+        return used;
+    }
+
+    private bool TryServeFast(ConnectionContext connection, CacheRouting routing, in FastRequest request, PipeWriter output, ref long written)
+    {
+        Span<char> host = stackalloc char[request.Host.Length];
+        Ascii.ToUtf16(request.Host, host, out _);
+        var target = Encoding.ASCII.GetString(request.Target);
+        if (!TryRoute(routing, host, target, out var route, out var path))
+        {
+            return false;
+        }
+
+        if (_store.LookupOnly(route.Hostname, path) is not { Status: 200 } entry || entry.Body.Memory is not { } body)
+        {
+            return false;
+        }
+
+        var age = entry.CurrentAge(_time.GetUtcNow());
+        if (CachePolicy.Decide(entry.FreshnessLifetime, age, entry.Directives, default, entry.Invalidated) != ServeDecision.Fresh)
+        {
+            return false;
+        }
+
+        var head = entry.FastHead ??= FastHeadOf(entry);
+        if (head.Length == 0)
+        {
+            return false;
+        }
+
+        CacheStore.Touch(entry);
+        var span = output.GetSpan(head.Length + 32 + CacheStatusHitLine.Length);
+        head.CopyTo(span);
+        int n = head.Length;
+        "Age: "u8.CopyTo(span[n..]);
+        n += 5;
+        Utf8Formatter.TryFormat(age <= TimeSpan.Zero ? 0L : (long)age.TotalSeconds, span[n..], out int digits);
+        n += digits;
+        CacheStatusHitLine.CopyTo(span[n..]);
+        n += CacheStatusHitLine.Length;
+        output.Advance(n);
+        long bytes = request.IsHead ? 0 : body.Length;
+        if (bytes > 0)
+        {
+            HitMemoryPool.WriteBody(output, body);
+        }
+
+        written += n + bytes;
+        Interlocked.Increment(ref _fastHits);
+        _usage.Record(route.Hostname, 200, bytes, 0, hit: true);
+        _accessLog?.Write(new AccessLogRecord(
+            connection.RemoteEndPoint is IPEndPoint remote ? remote.Address.ToString() : "-",
+            _time.GetUtcNow(),
+            request.IsHead ? "HEAD" : "GET",
+            target,
+            "HTTP/1.1",
+            200,
+            bytes,
+            request.Referer.IsEmpty ? null : Encoding.ASCII.GetString(request.Referer),
+            request.UserAgent.IsEmpty ? null : Encoding.ASCII.GetString(request.UserAgent),
+            route.Hostname,
+            CacheStatusValues.Hit));
+        return true;
+    }
+
+    /// <summary>
+    /// The status line and the header fields <see cref="TryServeEntryAsync"/> writes for a 200 from this stored
+    /// response (Age and Cache-Status follow per request); empty when Kestrel must write it (a field it would refuse
+    /// or a missing Date, which it would add).
+    /// </summary>
+    internal static byte[] FastHeadOf(CachedResponse entry)
+    {
+        var text = new StringBuilder(512).Append("HTTP/1.1 200 OK\r\n");
+        bool date = false;
+        foreach (var (name, values) in entry.Headers)
+        {
+            if (HttpHeaderRules.IsNotForwarded(name) || name.Equals("Accept-Ranges", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (name.Length == 0 || Encoding.ASCII.GetByteCount(name) != name.Length || !IsOnly(name, TokenBytes))
+            {
+                return NotFastServable;
+            }
+
+            date |= name.Equals("Date", StringComparison.OrdinalIgnoreCase);
+            foreach (var value in values)
+            {
+                if (value is null)
+                {
+                    continue;
+                }
+
+                if (!IsOnly(value, ValueBytes))
+                {
+                    return NotFastServable;
+                }
+
+                text.Append(name).Append(": ").Append(value).Append("\r\n");
+            }
+        }
+
+        if (!date)
+        {
+            return NotFastServable;
+        }
+
+        text.Append("Accept-Ranges: bytes\r\nContent-Length: ").Append(entry.Body.Length).Append("\r\n");
+        return Encoding.ASCII.GetBytes(text.ToString());
+
+        static bool IsOnly(string value, SearchValues<byte> allowed)
+        {
+            foreach (var c in value)
+            {
+                if (c > 0x7F || !allowed.Contains((byte)c))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>A request head the fast path may answer: its parts point into the connection's read buffer.</summary>
+    internal readonly ref struct FastRequest
+    {
+        public bool IsHead { get; init; }
+
+        public ReadOnlySpan<byte> Target { get; init; }
+
+        public ReadOnlySpan<byte> Host { get; init; }
+
+        public ReadOnlySpan<byte> UserAgent { get; init; }
+
+        public ReadOnlySpan<byte> Referer { get; init; }
+
+        /// <summary>Bytes of the head, through the empty line.</summary>
+        public int Length { get; init; }
+
+        /// <summary>
+        /// Parses one complete request head at the start of <paramref name="data"/>; false when it is incomplete or
+        /// anything but a plain GET/HEAD whose answer cannot depend on its fields.
+        /// </summary>
+        public static bool TryParse(ReadOnlySpan<byte> data, out FastRequest request)
+        {
+            request = default;
+            var window = data.Length > FastHeadLimit ? data[..FastHeadLimit] : data;
+            int end = window.IndexOf("\r\n\r\n"u8);
+            if (end < 0)
+            {
+                return false;
+            }
+
+            var head = data[..(end + 2)];
+            int lineEnd = head.IndexOf("\r\n"u8);
+            var line = head[..lineEnd];
+            bool isHead;
+            if (line.StartsWith("GET "u8))
+            {
+                isHead = false;
+                line = line[4..];
+            }
+            else if (line.StartsWith("HEAD "u8))
+            {
+                isHead = true;
+                line = line[5..];
+            }
+            else
+            {
+                return false;
+            }
+
+            if (!line.EndsWith(" HTTP/1.1"u8))
+            {
+                return false;
+            }
+
+            // Origin-form only, and no dot segments (Kestrel normalizes those, and /.speedera/ is the cache's own).
+            var target = line[..^9];
+            if (target.IsEmpty || target[0] != '/' || target.ContainsAnyExcept(TargetBytes) || target.IndexOf("/."u8) >= 0)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<byte> host = default, userAgent = default, referer = default;
+            bool hostSeen = false;
+            var rest = head[(lineEnd + 2)..];
+            while (!rest.IsEmpty)
+            {
+                int eol = rest.IndexOf("\r\n"u8);
+                var field = rest[..eol];
+                rest = rest[(eol + 2)..];
+                int colon = field.IndexOf((byte)':');
+                if (colon <= 0)
+                {
+                    return false;
+                }
+
+                // A name of token characters only: also refuses obs-fold (a line starting with a space) and a space
+                // before the colon (RFC 9112 §5.1).
+                var name = field[..colon];
+                var value = field[(colon + 1)..].Trim(" \t"u8);
+                if (name.ContainsAnyExcept(TokenBytes) || value.ContainsAnyExcept(ValueBytes))
+                {
+                    return false;
+                }
+
+                switch (Classify(name))
+                {
+                    case Field.Host:
+                        if (hostSeen || value.IsEmpty || value.Length > 255 || value.ContainsAnyExcept(HostBytes))
+                        {
+                            return false;
+                        }
+
+                        hostSeen = true;
+                        host = value;
+                        break;
+                    case Field.Connection:
+                        if (!Ascii.EqualsIgnoreCase(value, "keep-alive"u8))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case Field.UserAgent:
+                        userAgent = value;
+                        break;
+                    case Field.Referer:
+                        referer = value;
+                        break;
+                    case Field.Harmless:
+                        break;
+                    default:
+                        return false;
+                }
+            }
+
+            if (!hostSeen)
+            {
+                return false;
+            }
+
+            request = new FastRequest
+            {
+                IsHead = isHead,
+                Target = target,
+                Host = host,
+                UserAgent = userAgent,
+                Referer = referer,
+                Length = end + 4,
+            };
+            return true;
+        }
+
+        private enum Field
+        {
+            Other,
+            Host,
+            Connection,
+            UserAgent,
+            Referer,
+            Harmless,
+        }
+
+        /// <summary>
+        /// Fields that cannot change a stored answer without Vary: the ones browsers and load tools send on every
+        /// request. Anything else (validators, Range, Cache-Control, Pragma, credentials, a body) is Kestrel's.
+        /// </summary>
+        private static Field Classify(ReadOnlySpan<byte> name)
+        {
+            if (Ascii.EqualsIgnoreCase(name, "Host"u8)) return Field.Host;
+            if (Ascii.EqualsIgnoreCase(name, "Connection"u8)) return Field.Connection;
+            if (Ascii.EqualsIgnoreCase(name, "User-Agent"u8)) return Field.UserAgent;
+            if (Ascii.EqualsIgnoreCase(name, "Referer"u8)) return Field.Referer;
+            if (Ascii.EqualsIgnoreCase(name, "Accept"u8) ||
+                Ascii.EqualsIgnoreCase(name, "Accept-Encoding"u8) ||
+                Ascii.EqualsIgnoreCase(name, "Accept-Language"u8) ||
+                Ascii.EqualsIgnoreCase(name, "DNT"u8) ||
+                Ascii.EqualsIgnoreCase(name, "Upgrade-Insecure-Requests"u8) ||
+                Ascii.EqualsIgnoreCase(name, "Priority"u8) ||
+                name.StartsWith("Sec-Fetch-"u8) ||
+                name.StartsWith("sec-fetch-"u8) ||
+                name.StartsWith("Sec-CH-UA"u8) ||
+                name.StartsWith("sec-ch-ua"u8))
+            {
+                return Field.Harmless;
+            }
+
+            return Field.Other;
+        }
+    }
+}
