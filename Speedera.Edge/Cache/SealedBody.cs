@@ -24,20 +24,26 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
     public const int MinimumLength = HitMemoryPool.ZeroCopyThreshold;
 
     private static readonly TimeSpan ReleaseDelay = TimeSpan.FromSeconds(10);
-    private static readonly ConcurrentQueue<(long Due, int Fd, nint Address, nuint Length)> Retired = new();
+    private static readonly ConcurrentQueue<(long Due, int Fd, int Pipe, nint Address, nuint Length)> Retired = new();
     private static readonly Timer Reaper = new(_ => Reap(), null, Timeout.Infinite, Timeout.Infinite);
     private static readonly int Capacity = ComputeCapacity();
+
+    // Page pipes take a second descriptor per body: at most half as many as bodies.
+    private static readonly int PipeCapacity = Capacity / 2;
     private static int s_live;
+    private static int s_pipes;
     private static long s_sequence;
     private static int s_reaperArmed;
 
     private readonly int _fd;
+    private readonly int _pipe;
     private readonly byte* _address;
     private readonly int _length;
 
-    private SealedBody(int fd, byte* address, int length)
+    private SealedBody(int fd, int pipe, byte* address, int length)
     {
         _fd = fd;
+        _pipe = pipe;
         _address = address;
         _length = length;
     }
@@ -45,7 +51,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2015", Justification = "The finalizer only queues the release; the mapping is unmapped ReleaseDelay later, long after any stack-only span taken from it is gone (see the class remarks).")]
     ~SealedBody()
     {
-        Retired.Enqueue((Environment.TickCount64 + (long)ReleaseDelay.TotalMilliseconds, _fd, (nint)_address, (nuint)_length));
+        Retired.Enqueue((Environment.TickCount64 + (long)ReleaseDelay.TotalMilliseconds, _fd, _pipe, (nint)_address, (nuint)_length));
         if (Interlocked.Exchange(ref s_reaperArmed, 1) == 0)
         {
             Reaper.Change(ReleaseDelay, Timeout.InfiniteTimeSpan);
@@ -61,6 +67,23 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
 
     /// <summary>The memfd to sendfile from; valid while this object is reachable.</summary>
     public int FileDescriptor => _fd;
+
+    /// <summary>
+    /// The read end of a pipe that holds references to the body's pages (-1 when there is none): tee(2) duplicates
+    /// them into another pipe without looking each page up in the memfd again, which is most of what sendfile costs
+    /// for a body of a few dozen pages (see <see cref="ZeroCopySender"/>). Nothing ever reads from this pipe.
+    /// </summary>
+    public int PagePipe => _pipe;
+
+    /// <summary>Bytes queued in the page pipe (FIONREAD): the body's length, always; -1 without a pipe.</summary>
+    public int PagePipeBytes()
+    {
+        int queued = 0;
+        return _pipe >= 0 && ioctl(_pipe, FionRead, &queued) == 0 ? queued : -1;
+    }
+
+    /// <summary>Bodies that have a page pipe.</summary>
+    public static int LivePipes => Volatile.Read(ref s_pipes);
 
     public int Length => _length;
 
@@ -128,7 +151,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
             // The pages are not on the managed heap: tell the collector, or evicted bodies (a few dozen managed bytes
             // each) could wait for a collection long after the cache let go of them.
             GC.AddMemoryPressure(bytes.Length);
-            return new SealedBody(fd, (byte*)address, bytes.Length);
+            return new SealedBody(fd, LoadPagePipe(fd, bytes.Length), (byte*)address, bytes.Length);
         }
         catch
         {
@@ -167,6 +190,58 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
         return null;
     }
 
+    /// <summary>
+    /// A pipe filled with the memfd's pages by splice(2) (references, not copies), its write end closed; -1 when the
+    /// descriptor budget is spent or the kernel refuses a pipe that large (an unprivileged process past
+    /// fs.pipe-user-pages-soft): the body is then sent with sendfile alone.
+    /// </summary>
+    private static int LoadPagePipe(int fd, int length)
+    {
+        if (Interlocked.Increment(ref s_pipes) > PipeCapacity)
+        {
+            Interlocked.Decrement(ref s_pipes);
+            return -1;
+        }
+
+        int* ends = stackalloc int[2];
+        if (pipe2(ends, OCloexec | ONonblock) != 0)
+        {
+            Interlocked.Decrement(ref s_pipes);
+            return -1;
+        }
+
+        bool loaded = false;
+        try
+        {
+            if (fcntl(ends[1], FSetPipeSize, length) < length)
+            {
+                return -1;
+            }
+
+            long offset = 0;
+            while (offset < length)
+            {
+                nint n = splice(fd, &offset, ends[1], null, (nuint)(length - offset), SpliceNonblock);
+                if (n <= 0 && !(n < 0 && Marshal.GetLastPInvokeError() == Eintr))
+                {
+                    return -1;
+                }
+            }
+
+            loaded = true;
+            return ends[0];
+        }
+        finally
+        {
+            close(ends[1]);
+            if (!loaded)
+            {
+                close(ends[0]);
+                Interlocked.Decrement(ref s_pipes);
+            }
+        }
+    }
+
     private static void Reap()
     {
         long now = Environment.TickCount64;
@@ -174,6 +249,12 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
         {
             munmap((void*)item.Address, item.Length);
             close(item.Fd);
+            if (item.Pipe >= 0)
+            {
+                close(item.Pipe);
+                Interlocked.Decrement(ref s_pipes);
+            }
+
             GC.RemoveMemoryPressure((long)item.Length);
             Interlocked.Decrement(ref s_live);
         }
@@ -223,6 +304,11 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
     private const int MapShared = 1;
     private const int Eintr = 4;
     private const int RlimitNofile = 7;
+    private const int OCloexec = 0x80000;
+    private const int ONonblock = 0x800;
+    private const int FSetPipeSize = 1031;
+    private const uint SpliceNonblock = 2;
+    private const int FionRead = 0x541B;
     private static readonly void* MapFailed = (void*)-1;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -252,4 +338,13 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int getrlimit(int resource, RLimit* limit);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ioctl(int fd, int request, int* value);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint splice(int fdIn, long* offsetIn, int fdOut, long* offsetOut, nuint length, uint flags);
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -15,6 +16,11 @@ namespace Speedera.Edge.Cache;
 /// else is sent the way Kestrel's socket transport sends it. Kestrel keeps the connection: accepting, receiving, the
 /// closed token, aborts and shutdown; its own send loop stays idle until this sender has sent the last byte.
 /// <para>
+/// A whole body that has a page pipe (see <see cref="SealedBody.PagePipe"/>) goes by tee(2) into a pooled scratch pipe
+/// and splice(2) from there to the socket instead: the same zero-copy send, without sendfile's page-cache lookup of
+/// every page (16 % of the cache's CPU at 100 KB hits; tee only takes page references).
+/// </para>
+/// <para>
 /// A sendfile that finds the socket buffer full (a slow client) is not waited on in the kernel: the rest of that body
 /// goes through the ordinary asynchronous send (a copy), which waits for room without holding a thread.
 /// </para>
@@ -30,10 +36,14 @@ internal static partial class ZeroCopySender
     private const int MsgNoSignal = 0x4000;
 
     private static long s_sentBytes;
+    private static long s_splicedBytes;
     private static long s_shortSends;
 
-    /// <summary>Body bytes sent with sendfile since the process started.</summary>
+    /// <summary>Body bytes sent without a copy (sendfile, or splice from a page pipe) since the process started.</summary>
     public static long SentBytes => Interlocked.Read(ref s_sentBytes);
+
+    /// <summary>Body bytes of those sent from a page pipe (tee and splice) rather than by sendfile.</summary>
+    public static long SplicedBytes => Interlocked.Read(ref s_splicedBytes);
 
     /// <summary>How often sendfile found the socket buffer full and the rest of a body went the ordinary way.</summary>
     public static long ShortSends => Interlocked.Read(ref s_shortSends);
@@ -218,7 +228,11 @@ internal static partial class ZeroCopySender
     private static bool IsSealed(ReadOnlyMemory<byte> segment, out SealedBody body, out int start, out int length) =>
         MemoryMarshal.TryGetMemoryManager(segment, out body!, out start, out length);
 
-    /// <summary>sendfile(2) from the body's memfd without waiting; returns how many bytes the socket took.</summary>
+    /// <summary>
+    /// Sends a body segment without waiting; returns how many bytes the socket took. A whole body with a page pipe goes
+    /// by tee(2) into a scratch pipe and splice(2) to the socket (page references only); anything else by sendfile(2)
+    /// from the memfd, which looks every page up again.
+    /// </summary>
     private static int SendFile(Socket socket, SealedBody body, int start, int length)
     {
         var handle = socket.SafeHandle;
@@ -227,6 +241,15 @@ internal static partial class ZeroCopySender
         {
             handle.DangerousAddRef(ref added);
             int fd = (int)handle.DangerousGetHandle();
+            if (start == 0 && length == body.Length && body.PagePipe >= 0 && ScratchPipe.Rent(length) is { } scratch)
+            {
+                int spliced = SpliceFromPages(fd, body, scratch);
+                Interlocked.Add(ref s_splicedBytes, spliced);
+                Interlocked.Add(ref s_sentBytes, spliced);
+                GC.KeepAlive(body);
+                return spliced;
+            }
+
             long offset = start;
             int sent = 0;
             while (sent < length)
@@ -264,6 +287,58 @@ internal static partial class ZeroCopySender
             }
         }
     }
+
+    /// <summary>
+    /// tee(2) the body's pages into the scratch pipe, splice(2) them to the socket; what the socket does not take is
+    /// dropped from the scratch pipe (splice to /dev/null) so the pipe goes back to the pool empty, and the caller sends
+    /// the rest the ordinary way.
+    /// </summary>
+    private static int SpliceFromPages(int socketFd, SealedBody body, ScratchPipe scratch)
+    {
+        bool empty = false;
+        try
+        {
+            nint teed = tee(body.PagePipe, scratch.WriteEnd, (nuint)body.Length, SpliceNonblock);
+            if (teed <= 0)
+            {
+                empty = true;
+                return 0;
+            }
+
+            int queued = (int)teed, sent = 0, errno = 0;
+            while (queued > 0)
+            {
+                nint n = splice(socketFd, scratch.ReadEnd, (nuint)queued);
+                if (n > 0)
+                {
+                    sent += (int)n;
+                    queued -= (int)n;
+                    continue;
+                }
+
+                errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+                if (errno != Eintr)
+                {
+                    break;
+                }
+            }
+
+            empty = queued == 0 || scratch.Discard(queued);
+            if (queued > 0 && errno != Eagain && errno != 0)
+            {
+                throw new SocketException(errno);
+            }
+
+            return sent;
+        }
+        finally
+        {
+            scratch.Return(empty);
+        }
+    }
+
+    private static unsafe nint splice(int socketFd, int pipeFd, nuint length) =>
+        splice(pipeFd, null, socketFd, null, length, SpliceNonblock | SpliceMove);
 
     /// <summary>send(2) with MSG_MORE, without waiting; returns how many bytes the socket took (0 when it would block).</summary>
     private static unsafe int SendMore(Socket socket, ArraySegment<byte> data)
@@ -337,6 +412,110 @@ internal static partial class ZeroCopySender
 
         public PipeWriter Output { get; } = output;
     }
+
+    /// <summary>
+    /// A pipe the sender tees a body's pages into before splicing them to a socket. Always empty between uses: rented
+    /// and returned within one synchronous send, so a few serve the whole process.
+    /// </summary>
+    private sealed unsafe class ScratchPipe
+    {
+        private static readonly ConcurrentBag<ScratchPipe> Pool = [];
+        private static readonly int DevNull = open("/dev/null", OWronly | OCloexec);
+        private int _capacity;
+
+        private ScratchPipe(int readEnd, int writeEnd, int capacity)
+        {
+            ReadEnd = readEnd;
+            WriteEnd = writeEnd;
+            _capacity = capacity;
+        }
+
+        public int ReadEnd { get; }
+
+        public int WriteEnd { get; }
+
+        /// <summary>An empty pipe that holds at least <paramref name="length"/> bytes; null when the kernel will not make one.</summary>
+        public static ScratchPipe? Rent(int length)
+        {
+            if (!Pool.TryTake(out var pipe))
+            {
+                int* ends = stackalloc int[2];
+                if (pipe2(ends, OCloexec | ONonBlock) != 0)
+                {
+                    return null;
+                }
+
+                pipe = new ScratchPipe(ends[0], ends[1], 64 * 1024);
+            }
+
+            if (pipe._capacity < length)
+            {
+                int size = fcntl(pipe.WriteEnd, FSetPipeSize, length);
+                if (size < length)
+                {
+                    pipe.Return(empty: true);
+                    return null;
+                }
+
+                pipe._capacity = size;
+            }
+
+            return pipe;
+        }
+
+        /// <summary>Drops <paramref name="length"/> queued bytes (page references) into /dev/null.</summary>
+        public bool Discard(int length)
+        {
+            while (length > 0)
+            {
+                nint n = splice(ReadEnd, null, DevNull, null, (nuint)length, SpliceNonblock);
+                if (n > 0)
+                {
+                    length -= (int)n;
+                }
+                else if (!(n < 0 && Marshal.GetLastPInvokeError() == Eintr))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Back to the pool when empty; a pipe that could not be emptied is closed.</summary>
+        public void Return(bool empty)
+        {
+            if (empty)
+            {
+                Pool.Add(this);
+                return;
+            }
+
+            close(ReadEnd);
+            close(WriteEnd);
+        }
+    }
+
+    private const uint SpliceMove = 1;
+    private const uint SpliceNonblock = 2;
+    private const int OCloexec = 0x80000;
+    private const int OWronly = 1;
+    private const int FSetPipeSize = 1031;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint splice(int fdIn, long* offsetIn, int fdOut, long* offsetOut, nuint length, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint tee(int fdIn, int fdOut, nuint length, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint sendfile(int outFd, int inFd, ref long offset, nuint count);

@@ -34,6 +34,11 @@ public class SealedBodyTests
         Assert.True(refused is IOException or UnauthorizedAccessException, refused.ToString());
         Assert.Throws<UnauthorizedAccessException>(() => File.WriteAllBytes(link, [1, 2, 3]));
         Assert.True(memory.Span.SequenceEqual(bytes));
+
+        // Its page pipe holds the whole body (references to the memfd's pages, for tee and splice).
+        Assert.True(sealedBody.PagePipe >= 0, "no page pipe");
+        Assert.StartsWith("pipe:", new FileInfo($"/proc/self/fd/{sealedBody.PagePipe}").LinkTarget);
+        Assert.Equal(bytes.Length, sealedBody.PagePipeBytes());
     }
 
     [Fact]
@@ -73,6 +78,8 @@ public class SealedBodyTests
                 var name = Target(sealedBody.FileDescriptor);
                 Assert.StartsWith("/memfd:speedera-body-", name);
                 descriptors.Add((sealedBody.FileDescriptor, name!));
+                Assert.True(sealedBody.PagePipe >= 0, "no page pipe");
+                descriptors.Add((sealedBody.PagePipe, Target(sealedBody.PagePipe)!));
             }
         }
     }
