@@ -52,6 +52,8 @@ internal sealed partial class CacheProxy
 
     private static readonly byte[] NotFastServable = [];
 
+    private const long NotArmed = long.MinValue / 2;
+
     private long _fastHits;
 
     /// <summary>Requests answered by the connection-level hit path.</summary>
@@ -65,72 +67,97 @@ internal sealed partial class CacheProxy
     internal async Task<bool> ServeFastHitsAsync(ConnectionContext connection, PipeReader input, PipeWriter output)
     {
         var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(closing);
-        while (true)
+        var idle = CancellationTokenSource.CreateLinkedTokenSource(closing);
+        try
         {
-            if (!input.TryRead(out var result))
+            // The keep-alive timer is re-armed at most once a second (a timer change per request costs more than the
+            // rest of the wait): an idle connection is closed between KeepAliveTimeout - 1 s (a quarter of it, if
+            // shorter) and KeepAliveTimeout after its last request.
+            long rearmAfter = Math.Min(1000, (long)_options.KeepAliveTimeout.TotalMilliseconds / 4);
+            long armedAt = NotArmed;
+            while (true)
             {
-                // Waiting for the next request: the keep-alive timeout, or the server asking connections to close.
-                idle.CancelAfter(_options.KeepAliveTimeout);
-                try
+                if (!input.TryRead(out var result))
                 {
-                    result = await input.ReadAsync(idle.Token).ConfigureAwait(false);
+                    // Waiting for the next request: the keep-alive timeout, or the server asking connections to close.
+                    long now = Environment.TickCount64;
+                    if (now - armedAt > rearmAfter)
+                    {
+                        idle.CancelAfter(_options.KeepAliveTimeout);
+                        armedAt = now;
+                    }
+
+                    try
+                    {
+                        result = await input.ReadAsync(idle.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return false;
+                    }
                 }
-                catch (OperationCanceledException)
+
+                var buffer = result.Buffer;
+                if (result.IsCanceled)
                 {
+                    input.AdvanceTo(buffer.Start);
+                    return true;
+                }
+
+                if (buffer.IsEmpty && result.IsCompleted)
+                {
+                    input.AdvanceTo(buffer.End);
                     return false;
                 }
 
-                idle.CancelAfter(Timeout.InfiniteTimeSpan);
-            }
-
-            var buffer = result.Buffer;
-            if (result.IsCanceled)
-            {
-                input.AdvanceTo(buffer.Start);
-                return true;
-            }
-
-            if (buffer.IsEmpty && result.IsCompleted)
-            {
-                input.AdvanceTo(buffer.End);
-                return false;
-            }
-
-            int used = ServeBuffered(connection, buffer.FirstSpan, output, out long written);
-            if (used == 0)
-            {
-                // Not a request for this path, or not all of its head yet: Kestrel reads it from the start.
-                input.AdvanceTo(buffer.Start);
-                return true;
-            }
-
-            input.AdvanceTo(buffer.GetPosition(used));
-            var flush = output.FlushAsync();
-            FlushResult flushed;
-            if (flush.IsCompletedSuccessfully)
-            {
-                flushed = flush.Result;
-            }
-            else
-            {
-                // A reader that takes nothing is dropped, as Kestrel drops one below its minimum data rate
-                // (240 bytes/s after a 5 s grace).
-                try
+                int used = ServeBuffered(connection, buffer.FirstSpan, output, out long written);
+                if (used == 0)
                 {
-                    flushed = await flush.AsTask().WaitAsync(TimeSpan.FromSeconds(5 + (written / 240))).ConfigureAwait(false);
+                    // Not a request for this path, or not all of its head yet: Kestrel reads it from the start.
+                    input.AdvanceTo(buffer.Start);
+                    return true;
                 }
-                catch (TimeoutException)
+
+                input.AdvanceTo(buffer.GetPosition(used));
+                var flush = output.FlushAsync();
+                FlushResult flushed;
+                if (flush.IsCompletedSuccessfully)
                 {
-                    connection.Abort(new ConnectionAbortedException("The client did not read the response."));
+                    flushed = flush.Result;
+                }
+                else
+                {
+                    // A reader that takes nothing is dropped, as Kestrel drops one below its minimum data rate
+                    // (240 bytes/s after a 5 s grace).
+                    try
+                    {
+                        flushed = await flush.AsTask().WaitAsync(TimeSpan.FromSeconds(5 + (written / 240))).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                        connection.Abort(new ConnectionAbortedException("The client did not read the response."));
+                        return false;
+                    }
+
+                    // A slow download is not idleness: a keep-alive timer that ran out meanwhile starts again.
+                    if (idle.IsCancellationRequested && !closing.IsCancellationRequested)
+                    {
+                        idle.Dispose();
+                        idle = CancellationTokenSource.CreateLinkedTokenSource(closing);
+                    }
+
+                    armedAt = NotArmed;
+                }
+
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
                     return false;
                 }
             }
-
-            if (flushed.IsCompleted || flushed.IsCanceled)
-            {
-                return false;
-            }
+        }
+        finally
+        {
+            idle.Dispose();
         }
     }
 

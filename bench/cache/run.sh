@@ -80,9 +80,12 @@ as_nobody /usr/sbin/varnishd -F -j none -n "$work/varnish" -a 127.0.0.1:$VARNISH
   -P "$work/varnish/varnishd.pid" >"$work/varnish.log" 2>&1 &
 pids+=($!)
 dotnet build -c Release "$here/CacheBenchHost" -v q -nologo >/dev/null
+# OUR_ARGS passes options to our cache (e.g. OUR_ARGS='--fast-hits false' or '--zero-copy false' to compare).
+# shellcheck disable=SC2086
 dotnet "$here/CacheBenchHost/bin/Release/net10.0/CacheBenchHost.dll" --listen 127.0.0.1:$OURS_PORT --origin 127.0.0.1:$ORIGIN_PORT \
-  --host 127.0.0.1 >"$work/ours.log" 2>&1 &
-pids+=($!)
+  --host 127.0.0.1 ${OUR_ARGS:-} >"$work/ours.log" 2>&1 &
+ours_pid=$!
+pids+=($ours_pid)
 for p in $ORIGIN_PORT $OURS_PORT $NGINX_PORT $VARNISH_PORT; do wait_port "$p"; done
 
 # Warm up each cache and show that the second request is a hit.
@@ -167,4 +170,7 @@ for obj in 1k.bin 100k.bin; do
   printf 'median of per-round ratios ours/nginx %-9s requests/s %s\n' "$obj" \
     "$(paste <(tr ' ' '\n' <<<"${rps[speedera,$obj]}" | grep .) <(tr ' ' '\n' <<<"${rps[nginx,$obj]}" | grep .) | awk '{print $1 / $2}' | sort -g | awk '{v[NR] = $1} END {printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')"
 done
+# Our cache reports on exit how many requests its connection-level hit path answered (the rest went through Kestrel).
+kill "$ours_pid" 2>/dev/null && wait "$ours_pid" 2>/dev/null || true
+grep -h 'connection-level hit path' "$work/ours.log" | sed 's/^/speedera: /' || true
 echo "(medians of $ROUNDS interleaved rounds of wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores shared by wrk, the caches, the origin and other work)"
