@@ -82,9 +82,6 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
         return _pipe >= 0 && ioctl(_pipe, FionRead, &queued) == 0 ? queued : -1;
     }
 
-    /// <summary>Bodies that have a page pipe.</summary>
-    public static int LivePipes => Volatile.Read(ref s_pipes);
-
     public int Length => _length;
 
     /// <summary>

@@ -244,10 +244,13 @@ internal static partial class ZeroCopySender
             if (start == 0 && length == body.Length && body.PagePipe >= 0 && ScratchPipe.Rent(length) is { } scratch)
             {
                 int spliced = SpliceFromPages(fd, body, scratch);
-                Interlocked.Add(ref s_splicedBytes, spliced);
-                Interlocked.Add(ref s_sentBytes, spliced);
                 GC.KeepAlive(body);
-                return spliced;
+                if (spliced >= 0)
+                {
+                    Interlocked.Add(ref s_splicedBytes, spliced);
+                    Interlocked.Add(ref s_sentBytes, spliced);
+                    return spliced;
+                }
             }
 
             long offset = start;
@@ -291,7 +294,7 @@ internal static partial class ZeroCopySender
     /// <summary>
     /// tee(2) the body's pages into the scratch pipe, splice(2) them to the socket; what the socket does not take is
     /// dropped from the scratch pipe (splice to /dev/null) so the pipe goes back to the pool empty, and the caller sends
-    /// the rest the ordinary way.
+    /// the rest the ordinary way. Returns -1, having sent nothing, when tee gives nothing (sendfile then).
     /// </summary>
     private static int SpliceFromPages(int socketFd, SealedBody body, ScratchPipe scratch)
     {
@@ -302,13 +305,13 @@ internal static partial class ZeroCopySender
             if (teed <= 0)
             {
                 empty = true;
-                return 0;
+                return -1;
             }
 
             int queued = (int)teed, sent = 0, errno = 0;
             while (queued > 0)
             {
-                nint n = splice(socketFd, scratch.ReadEnd, (nuint)queued);
+                nint n = SpliceToSocket(socketFd, scratch.ReadEnd, (nuint)queued);
                 if (n > 0)
                 {
                     sent += (int)n;
@@ -337,7 +340,7 @@ internal static partial class ZeroCopySender
         }
     }
 
-    private static unsafe nint splice(int socketFd, int pipeFd, nuint length) =>
+    private static unsafe nint SpliceToSocket(int socketFd, int pipeFd, nuint length) =>
         splice(pipeFd, null, socketFd, null, length, SpliceNonblock | SpliceMove);
 
     /// <summary>send(2) with MSG_MORE, without waiting; returns how many bytes the socket took (0 when it would block).</summary>
