@@ -4,7 +4,8 @@
 # run. Prints QPS, latency percentiles and rcodes for both and the QPS ratio ours/gdnsd.
 # The servers take turns (ROUNDS rounds, order alternating) because the machine is shared and noisy;
 # the summary uses the median QPS of each.
-# Usage: bench/dns/run.sh [seconds per run, default 5]    ROUNDS=5 CLIENTS=4    Also: bench/dns/run.sh --micro
+# Usage: bench/dns/run.sh [seconds per run, default 5]    ROUNDS=5 CLIENTS=4 LATENCY_QPS=40000
+#        Also: bench/dns/run.sh --micro
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -148,17 +149,21 @@ run_perf() {
 }
 
 # Latency percentiles: dnsperf -v (a line per query with its latency) for each server, same load settings.
+# With a rate (dnsperf -Q) the load is the same for both servers and below what either saturates at, so the
+# percentiles are the servers' own; without one, dnsperf keeps OUTSTANDING queries in flight and the latency is
+# mostly queueing (in flight / QPS).
 latency_pass() {
-  local name=$1 port=$2
+  local name=$1 port=$2 rate=${3:-} label=saturated
+  [[ -z "$rate" ]] || label="at $rate QPS"
   dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/queries.txt" -l "$SECONDS_PER_RUN" -c "$CLIENTS" -T 1 \
-    -q "$OUTSTANDING" -t 2 -v >"$WORK/$name.perf" 2>&1 || true
+    -q "$OUTSTANDING" -t 2 ${rate:+-Q "$rate"} -v >"$WORK/$name.perf" 2>&1 || true
   awk '$1 == ">" {print $NF}' "$WORK/$name.perf" | sort -g >"$WORK/$name.lat"
   local n qps
   n=$(wc -l <"$WORK/$name.lat")
   qps=$(awk '/Queries per second:/ {print $4}' "$WORK/$name.perf")
   pct() { awk -v p="$1" -v n="$n" 'NR == int(n * p / 100 + 0.999999) {printf "%.3f", $1 * 1000; exit}' "$WORK/$name.lat"; }
-  printf 'latency %-8s ms p50 %s p90 %s p99 %s p99.9 %s  (%s answers; QPS with -v %.0f)\n' \
-    "$name" "$(pct 50)" "$(pct 90)" "$(pct 99)" "$(pct 99.9)" "$n" "$qps"
+  printf 'latency %-8s %-14s ms p50 %s p90 %s p99 %s p99.9 %s  (%s answers; QPS with -v %.0f)\n' \
+    "$name" "$label" "$(pct 50)" "$(pct 90)" "$(pct 99)" "$(pct 99.9)" "$n" "$qps"
   rm -f "$WORK/$name.perf" "$WORK/$name.lat"
 }
 
@@ -197,6 +202,11 @@ theirs_cpu=$(sort -g "$WORK/gdnsd.cpu" | awk '{v[NR] = $1} END {print v[int((NR 
 echo "median server CPU per query: speedera ${ours_cpu} us  gdnsd ${theirs_cpu} us  (lower is better)"
 latency_pass speedera "$OUR_PORT"
 latency_pass gdnsd "$GDNSD_PORT"
+LATENCY_QPS="${LATENCY_QPS:-40000}"
+for round in 1 2; do
+  latency_pass speedera "$OUR_PORT" "$LATENCY_QPS"
+  latency_pass gdnsd "$GDNSD_PORT" "$LATENCY_QPS"
+done
 kill -TERM "$OUR_PID" 2>/dev/null || true
 wait "$OUR_PID" 2>/dev/null || true
 OUR_PID=""
