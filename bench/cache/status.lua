@@ -1,5 +1,7 @@
 -- wrk script: counts responses whose status is not 200 or whose body is not the expected size (first script
--- argument, after --) across all threads and prints machine-readable RPS / P99 lines for run.sh.
+-- argument, after --) across all threads and prints machine-readable RPS / P99 lines for run.sh. A second argument
+-- paces the load: each connection waits that many milliseconds before each request (a load below saturation, so
+-- the latency is the cache's own rather than queueing).
 local threads = {}
 
 function setup(thread)
@@ -9,6 +11,12 @@ end
 function init(args)
   non200 = 0
   expected = tonumber(args[1])
+  local pace = tonumber(args[2])
+  if pace ~= nil then
+    function delay()
+      return pace
+    end
+  end
 end
 
 function response(status, headers, body)
