@@ -76,11 +76,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
     public int PagePipe => _pipe;
 
     /// <summary>Bytes queued in the page pipe (FIONREAD): the body's length, always; -1 without a pipe.</summary>
-    public int PagePipeBytes()
-    {
-        int queued = 0;
-        return _pipe >= 0 && ioctl(_pipe, FionRead, &queued) == 0 ? queued : -1;
-    }
+    public int PagePipeBytes() => _pipe >= 0 ? Libc.PipeBytes(_pipe) : -1;
 
     public int Length => _length;
 
@@ -122,7 +118,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
                     nint n = write(fd, source + written, (nuint)(bytes.Length - written));
                     if (n <= 0)
                     {
-                        if (n < 0 && Marshal.GetLastPInvokeError() == Eintr)
+                        if (n < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr)
                         {
                             continue;
                         }
@@ -134,7 +130,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
                 }
             }
 
-            if (fcntl(fd, FAddSeals, FSealSeal | FSealShrink | FSealGrow | FSealWrite) != 0)
+            if (Libc.fcntl(fd, FAddSeals, FSealSeal | FSealShrink | FSealGrow | FSealWrite) != 0)
             {
                 return Fail(fd, null, bytes.Length);
             }
@@ -182,7 +178,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
             munmap(address, (nuint)length);
         }
 
-        close(fd);
+        Libc.close(fd);
         Interlocked.Decrement(ref s_live);
         return null;
     }
@@ -200,8 +196,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
             return -1;
         }
 
-        int* ends = stackalloc int[2];
-        if (pipe2(ends, OCloexec | ONonblock) != 0)
+        if (!Libc.TryOpenPipe(out int readEnd, out int writeEnd))
         {
             Interlocked.Decrement(ref s_pipes);
             return -1;
@@ -210,7 +205,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
         bool loaded = false;
         try
         {
-            if (fcntl(ends[1], FSetPipeSize, length) < length)
+            if (Libc.GrowPipe(writeEnd, length) < 0)
             {
                 return -1;
             }
@@ -218,22 +213,22 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
             long offset = 0;
             while (offset < length)
             {
-                nint n = splice(fd, &offset, ends[1], null, (nuint)(length - offset), SpliceNonblock);
-                if (n <= 0 && !(n < 0 && Marshal.GetLastPInvokeError() == Eintr))
+                nint n = Libc.splice(fd, &offset, writeEnd, null, (nuint)(length - offset), Libc.SpliceNonblock);
+                if (n <= 0 && !(n < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr))
                 {
                     return -1;
                 }
             }
 
             loaded = true;
-            return ends[0];
+            return readEnd;
         }
         finally
         {
-            close(ends[1]);
+            Libc.close(writeEnd);
             if (!loaded)
             {
-                close(ends[0]);
+                Libc.close(readEnd);
                 Interlocked.Decrement(ref s_pipes);
             }
         }
@@ -245,10 +240,10 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
         while (Retired.TryPeek(out var item) && item.Due <= now && Retired.TryDequeue(out item))
         {
             munmap((void*)item.Address, item.Length);
-            close(item.Fd);
+            Libc.close(item.Fd);
             if (item.Pipe >= 0)
             {
-                close(item.Pipe);
+                Libc.close(item.Pipe);
                 Interlocked.Decrement(ref s_pipes);
             }
 
@@ -299,13 +294,7 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
     private const int FSealWrite = 8;
     private const int ProtRead = 1;
     private const int MapShared = 1;
-    private const int Eintr = 4;
     private const int RlimitNofile = 7;
-    private const int OCloexec = 0x80000;
-    private const int ONonblock = 0x800;
-    private const int FSetPipeSize = 1031;
-    private const uint SpliceNonblock = 2;
-    private const int FionRead = 0x541B;
     private static readonly void* MapFailed = (void*)-1;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -322,26 +311,12 @@ internal sealed unsafe partial class SealedBody : MemoryManager<byte>
     private static partial nint write(int fd, byte* buffer, nuint count);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int fcntl(int fd, int command, int argument);
-
-    [LibraryImport("libc", SetLastError = true)]
     private static partial void* mmap(void* address, nuint length, int protection, int flags, int fd, long offset);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int munmap(void* address, nuint length);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
-
-    [LibraryImport("libc", SetLastError = true)]
     private static partial int getrlimit(int resource, RLimit* limit);
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int pipe2(int* fds, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int ioctl(int fd, int request, int* value);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint splice(int fdIn, long* offsetIn, int fdOut, long* offsetOut, nuint length, uint flags);
 }

@@ -27,10 +27,7 @@ namespace Speedera.Edge.Cache;
 /// </summary>
 internal static partial class ZeroCopySender
 {
-    private const int Eintr = 4;
-    private const int Eagain = 11;
     private const int FGetFl = 3;
-    private const int ONonBlock = 0x800;
     private const int MsgDontWait = 0x40;
     private const int MsgMore = 0x8000;
     private const int MsgNoSignal = 0x4000;
@@ -265,12 +262,12 @@ internal static partial class ZeroCopySender
                 }
 
                 int errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-                if (errno == Eintr)
+                if (errno == Libc.Eintr)
                 {
                     continue;
                 }
 
-                if (errno == Eagain || n == 0)
+                if (errno == Libc.Eagain || n == 0)
                 {
                     break;
                 }
@@ -301,7 +298,7 @@ internal static partial class ZeroCopySender
         bool empty = false;
         try
         {
-            nint teed = tee(body.PagePipe, scratch.WriteEnd, (nuint)body.Length, SpliceNonblock);
+            nint teed = Libc.tee(body.PagePipe, scratch.WriteEnd, (nuint)body.Length, Libc.SpliceNonblock);
             if (teed <= 0)
             {
                 empty = true;
@@ -320,14 +317,14 @@ internal static partial class ZeroCopySender
                 }
 
                 errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-                if (errno != Eintr)
+                if (errno != Libc.Eintr)
                 {
                     break;
                 }
             }
 
             empty = queued == 0 || scratch.Discard(queued);
-            if (queued > 0 && errno != Eagain && errno != 0)
+            if (queued > 0 && errno != Libc.Eagain && errno != 0)
             {
                 throw new SocketException(errno);
             }
@@ -341,7 +338,7 @@ internal static partial class ZeroCopySender
     }
 
     private static unsafe nint SpliceToSocket(int socketFd, int pipeFd, nuint length) =>
-        splice(pipeFd, null, socketFd, null, length, SpliceNonblock | SpliceMove);
+        Libc.splice(pipeFd, null, socketFd, null, length, Libc.SpliceNonblock | Libc.SpliceMove);
 
     /// <summary>send(2) with MSG_MORE, without waiting; returns how many bytes the socket took (0 when it would block).</summary>
     private static unsafe int SendMore(Socket socket, ArraySegment<byte> data)
@@ -362,12 +359,12 @@ internal static partial class ZeroCopySender
                     }
 
                     int errno = Marshal.GetLastPInvokeError();
-                    if (errno == Eintr)
+                    if (errno == Libc.Eintr)
                     {
                         continue;
                     }
 
-                    if (errno == Eagain)
+                    if (errno == Libc.Eagain)
                     {
                         return 0;
                     }
@@ -393,8 +390,8 @@ internal static partial class ZeroCopySender
         try
         {
             handle.DangerousAddRef(ref added);
-            int flags = fcntl((int)handle.DangerousGetHandle(), FGetFl, 0);
-            return flags >= 0 && (flags & ONonBlock) != 0;
+            int flags = Libc.fcntl((int)handle.DangerousGetHandle(), FGetFl, 0);
+            return flags >= 0 && (flags & Libc.ONonblock) != 0;
         }
         catch (ObjectDisposedException)
         {
@@ -423,7 +420,7 @@ internal static partial class ZeroCopySender
     private sealed unsafe class ScratchPipe
     {
         private static readonly ConcurrentBag<ScratchPipe> Pool = [];
-        private static readonly int DevNull = open("/dev/null", OWronly | OCloexec);
+        private static readonly int DevNull = open("/dev/null", OWronly | Libc.OCloexec);
         private int _capacity;
 
         private ScratchPipe(int readEnd, int writeEnd, int capacity)
@@ -442,25 +439,24 @@ internal static partial class ZeroCopySender
         {
             if (!Pool.TryTake(out var pipe))
             {
-                int* ends = stackalloc int[2];
-                if (pipe2(ends, OCloexec | ONonBlock) != 0)
+                if (!Libc.TryOpenPipe(out int readEnd, out int writeEnd))
                 {
                     return null;
                 }
 
-                pipe = new ScratchPipe(ends[0], ends[1], 64 * 1024);
+                pipe = new ScratchPipe(readEnd, writeEnd, 64 * 1024);
             }
 
             if (pipe._capacity < length)
             {
-                int size = fcntl(pipe.WriteEnd, FSetPipeSize, length);
-                if (size < length)
+                int capacity = Libc.GrowPipe(pipe.WriteEnd, length);
+                if (capacity < 0)
                 {
                     pipe.Return(empty: true);
                     return null;
                 }
 
-                pipe._capacity = size;
+                pipe._capacity = capacity;
             }
 
             return pipe;
@@ -471,12 +467,12 @@ internal static partial class ZeroCopySender
         {
             while (length > 0)
             {
-                nint n = splice(ReadEnd, null, DevNull, null, (nuint)length, SpliceNonblock);
+                nint n = Libc.splice(ReadEnd, null, DevNull, null, (nuint)length, Libc.SpliceNonblock);
                 if (n > 0)
                 {
                     length -= (int)n;
                 }
-                else if (!(n < 0 && Marshal.GetLastPInvokeError() == Eintr))
+                else if (!(n < 0 && Marshal.GetLastPInvokeError() == Libc.Eintr))
                 {
                     return false;
                 }
@@ -494,31 +490,15 @@ internal static partial class ZeroCopySender
                 return;
             }
 
-            close(ReadEnd);
-            close(WriteEnd);
+            Libc.close(ReadEnd);
+            Libc.close(WriteEnd);
         }
     }
 
-    private const uint SpliceMove = 1;
-    private const uint SpliceNonblock = 2;
-    private const int OCloexec = 0x80000;
     private const int OWronly = 1;
-    private const int FSetPipeSize = 1031;
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial nint splice(int fdIn, long* offsetIn, int fdOut, long* offsetOut, nuint length, uint flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint tee(int fdIn, int fdOut, nuint length, uint flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int pipe2(int* fds, int flags);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint sendfile(int outFd, int inFd, ref long offset, nuint count);
@@ -526,6 +506,4 @@ internal static partial class ZeroCopySender
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial nint send(int fd, byte* buffer, nuint length, int flags);
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int fcntl(int fd, int command, int argument);
 }
