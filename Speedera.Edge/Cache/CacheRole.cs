@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Speedera.Core.Cache;
+using Speedera.Core.ControlPlane;
 using Speedera.Core.Reports;
 using Speedera.Edge.ControlPlane;
 using Speedera.Edge.Hosting;

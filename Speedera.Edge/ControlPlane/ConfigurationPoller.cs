@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Speedera.Core.Configuration;
+using Speedera.Core.ControlPlane;
 using Speedera.Edge.Hosting;
 
 namespace Speedera.Edge.ControlPlane;

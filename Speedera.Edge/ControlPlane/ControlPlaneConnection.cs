@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Speedera.Core.ControlPlane;
 using Speedera.Edge.Hosting;
 
 namespace Speedera.Edge.ControlPlane;

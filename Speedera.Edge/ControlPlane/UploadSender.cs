@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Speedera.Core.ControlPlane;
 using Speedera.Edge.Hosting;
 
 namespace Speedera.Edge.ControlPlane;

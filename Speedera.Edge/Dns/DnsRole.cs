@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Speedera.Core.ControlPlane;
 using Speedera.Core.Reports;
 using Speedera.Edge.ControlPlane;
 using Speedera.Edge.Hosting;

@@ -1,3 +1,4 @@
+using Speedera.Core.ControlPlane;
 using Speedera.Edge.ControlPlane;
 
 namespace Speedera.Edge.Hosting;

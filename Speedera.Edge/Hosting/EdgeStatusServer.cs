@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Speedera.Core.ControlPlane;
 using Speedera.Edge.ControlPlane;
 
 namespace Speedera.Edge.Hosting;

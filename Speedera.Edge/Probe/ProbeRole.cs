@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Speedera.Core.ControlPlane;
 using Speedera.Core.Probes;
 using Speedera.Core.Reports;
 using Speedera.Edge.ControlPlane;

@@ -6,7 +6,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Speedera.Core.Configuration;
-using Speedera.Edge.ControlPlane;
+using Speedera.Core.ControlPlane;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Configuration;
 using Speedera.Web.Features.Edge;

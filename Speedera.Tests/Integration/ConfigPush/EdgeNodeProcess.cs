@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
-using Speedera.Edge.ControlPlane;
+using Speedera.Core.ControlPlane;
 
 namespace Speedera.Tests.Integration.ConfigPush;
 

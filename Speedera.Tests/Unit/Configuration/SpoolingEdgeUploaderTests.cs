@@ -1,4 +1,5 @@
 using System.Text;
+using Speedera.Core.ControlPlane;
 using Speedera.Edge.ControlPlane;
 
 namespace Speedera.Tests.Unit.Configuration;

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
+using Speedera.Core.ControlPlane;
 using Speedera.Core.Reports;
-using Speedera.Edge.ControlPlane;
 using Speedera.Web.Features.Edge;
 
 namespace Speedera.Web.Features.Content;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
-using Speedera.Edge.ControlPlane;
+using Speedera.Core.ControlPlane;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Configuration;
 

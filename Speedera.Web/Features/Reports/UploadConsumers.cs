@@ -18,7 +18,7 @@ public interface IUploadConsumer
 /// <summary>Keeps the newest service-probe result per (server, service, probe node).</summary>
 public sealed class ProbeResultsConsumer(TimeProvider time) : IUploadConsumer
 {
-    public string Kind => Speedera.Edge.ControlPlane.UploadKinds.ProbeResults;
+    public string Kind => Speedera.Core.ControlPlane.UploadKinds.ProbeResults;
 
     public async Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken)
     {
@@ -55,7 +55,7 @@ public sealed class ProbeResultsConsumer(TimeProvider time) : IUploadConsumer
 /// <summary>Adds a dns node's per-minute decision counts.</summary>
 public sealed class DecisionsConsumer : IUploadConsumer
 {
-    public string Kind => Speedera.Edge.ControlPlane.UploadKinds.Decisions;
+    public string Kind => Speedera.Core.ControlPlane.UploadKinds.Decisions;
 
     public async Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken)
     {
@@ -87,7 +87,7 @@ public sealed class DecisionsConsumer : IUploadConsumer
 /// <summary>Adds a cache node's per-minute usage rollups (the source of traffic graphs and invoices).</summary>
 public sealed class UsageConsumer : IUploadConsumer
 {
-    public string Kind => Speedera.Edge.ControlPlane.UploadKinds.Usage;
+    public string Kind => Speedera.Core.ControlPlane.UploadKinds.Usage;
 
     public async Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken)
     {

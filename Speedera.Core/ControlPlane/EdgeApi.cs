@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Speedera.Edge.ControlPlane;
+namespace Speedera.Core.ControlPlane;
 
 /// <summary>
 /// The edge API between nodes and the control plane (shared by both sides). Nodes authenticate
