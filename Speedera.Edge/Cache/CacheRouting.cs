@@ -73,6 +73,35 @@ internal sealed class CacheRouting
     public IEnumerable<HostRoute> Routes => _routes.Values.Distinct();
 
     public bool TryGet(ReadOnlySpan<char> name, out HostRoute route) => _lookup.TryGetValue(name, out route!);
+
+    /// <summary>
+    /// The patent's two request forms: path form (<c>/www.customer.com/images/test.gif</c> on any host) and virtual hosting
+    /// (<c>Host: www.customer.com</c>); an absolute-form target names the host in the URI.
+    /// </summary>
+    public bool TryRoute(ReadOnlySpan<char> host, string target, out HostRoute route, out string path)
+    {
+        if (target.Length > 0 && target[0] == '/')
+        {
+            if (CacheKey.TryParsePathForm(target, out var segment, out var originPath) && TryGet(segment, out route))
+            {
+                path = originPath;
+                return true;
+            }
+
+            path = target;
+            return TryGet(CacheKey.HostWithoutPort(host), out route);
+        }
+
+        if (Uri.TryCreate(target, UriKind.Absolute, out var uri) && TryGet(uri.IdnHost.AsSpan(), out route))
+        {
+            path = uri.PathAndQuery;
+            return true;
+        }
+
+        route = null!;
+        path = target;
+        return false;
+    }
 }
 
 /// <summary>

@@ -86,7 +86,7 @@ public sealed class CacheServerOptions
 
     /// <summary>
     /// Answer fresh in-memory hits of plain HTTP/1.1 GET and HEAD requests on the connection itself, before Kestrel's
-    /// HTTP layer (see <c>CacheProxy.ServeFastHitsAsync</c>); anything else on the connection goes to Kestrel as before.
+    /// HTTP layer (see <c>FastHitServer.ServeAsync</c>); anything else on the connection goes to Kestrel as before.
     /// Needs <see cref="ZeroCopySend"/> (it answers through the same sender).
     /// </summary>
     public bool FastHits { get; set; } = true;

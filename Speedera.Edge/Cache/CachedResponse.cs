@@ -137,7 +137,7 @@ internal sealed class CachedResponse
     /// <summary>Set by a soft purge or an unsafe method on the URL (RFC 9111 §4.4): the response counts as stale.</summary>
     public volatile bool Invalidated;
 
-    /// <summary>The serialized start of a 200 answer for the connection-level hit path, made on first use (see CacheProxy.FastHits).</summary>
+    /// <summary>The serialized start of a 200 answer for the connection-level hit path, made on first use (see FastHitServer).</summary>
     internal byte[]? FastHead;
 
     /// <summary>Set when the object was removed (hard purge, replacement, eviction); a reader holding it may finish.</summary>

@@ -7,7 +7,7 @@ namespace Speedera.Edge.Cache;
 /// <summary>Building requests to origins and reading the caching-relevant parts of their responses.</summary>
 internal static class OriginMessages
 {
-    public static HttpRequestMessage BuildRequest(CacheProxy.FetchRequest fetch, HttpMethod method, bool conditionalFromStale)
+    public static HttpRequestMessage BuildRequest(FetchRequest fetch, HttpMethod method, bool conditionalFromStale)
     {
         var route = fetch.Route;
         var message = new HttpRequestMessage(method, route.OriginKey + fetch.Path)

@@ -50,7 +50,7 @@ internal static partial class ZeroCopySender
     /// <summary>
     /// Adds the sender to a listener (only plain listeners: TLS encrypts into buffers of its own). <paramref name="front"/>,
     /// when given, sees the connection first, writing into the same sender; it returns whether Kestrel takes the
-    /// connection over afterwards (see <c>CacheProxy.ServeFastHitsAsync</c>).
+    /// connection over afterwards (see <c>FastHitServer.ServeAsync</c>).
     /// </summary>
     public static ListenOptions UseZeroCopySend(this ListenOptions listen, FrontHandler? front = null)
     {
