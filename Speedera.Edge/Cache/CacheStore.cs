@@ -16,9 +16,13 @@ public sealed class CacheStore : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Slot>> _hosts = new(StringComparer.Ordinal);
     private readonly CacheServerOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<CachedResponse> _diskQueue = Channel.CreateBounded<CachedResponse>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Channel<CachedResponse> _diskQueue;
     private readonly Task _diskWriter;
+    // FlushAsync waits on counts, not on the queue looking empty: an entry the writer has taken is still being written.
+    private readonly Lock _flushGate = new();
+    private readonly List<(long Target, TaskCompletionSource Done)> _flushWaiters = [];
+    private long _diskQueued;
+    private long _diskSettled;
     private long _memoryBytes;
     private long _diskBytes;
     private int _evicting;
@@ -28,6 +32,10 @@ public sealed class CacheStore : IAsyncDisposable
         _options = options;
         _logger = logger;
         Disk = options.DiskPath is { } path ? new DiskTier(path, logger) : null;
+        // A full queue drops the write (the object stays in memory); a dropped write counts as settled for FlushAsync.
+        _diskQueue = Channel.CreateBounded<CachedResponse>(
+            new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
+            _ => DiskWriteSettled());
         _diskWriter = Disk is null ? Task.CompletedTask : Task.Run(DiskWriterLoopAsync);
     }
 
@@ -154,7 +162,7 @@ public sealed class CacheStore : IAsyncDisposable
 
         if (Disk is not null && updated.Body.DiskFile is not null)
         {
-            _diskQueue.Writer.TryWrite(updated);
+            QueueDiskWrite(updated);
         }
     }
 
@@ -195,7 +203,7 @@ public sealed class CacheStore : IAsyncDisposable
         // Disk writes (body and metadata) happen on the writer task, never on a request thread.
         if (persist && Disk is not null)
         {
-            _diskQueue.Writer.TryWrite(entry);
+            QueueDiskWrite(entry);
         }
     }
 
@@ -316,7 +324,7 @@ public sealed class CacheStore : IAsyncDisposable
                     entry.Invalidated = true;
                     if (Disk is not null && entry.Body.DiskFile is not null)
                     {
-                        _diskQueue.Writer.TryWrite(entry);
+                        QueueDiskWrite(entry);
                     }
                 }
                 else
@@ -452,50 +460,92 @@ public sealed class CacheStore : IAsyncDisposable
         }
     }
 
+    private void QueueDiskWrite(CachedResponse entry)
+    {
+        Interlocked.Increment(ref _diskQueued);
+        if (!_diskQueue.Writer.TryWrite(entry))
+        {
+            DiskWriteSettled();
+        }
+    }
+
+    /// <summary>One queued write is done, skipped, failed or dropped: wakes the flushes it was the last one for.</summary>
+    private void DiskWriteSettled()
+    {
+        var settled = Interlocked.Increment(ref _diskSettled);
+        lock (_flushGate)
+        {
+            _flushWaiters.RemoveAll(w => w.Target <= settled && w.Done.TrySetResult());
+        }
+    }
+
     private async Task DiskWriterLoopAsync()
     {
-        await foreach (var entry in _diskQueue.Reader.ReadAllAsync().ConfigureAwait(false))
+        try
         {
-            try
+            await foreach (var entry in _diskQueue.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                if (entry.Removed)
+                try
                 {
-                    continue;
+                    await WriteToDiskAsync(entry).ConfigureAwait(false);
                 }
-
-                var body = entry.Body;
-                if (body.DiskFile is null)
+                finally
                 {
-                    if (body.Memory is not { } memory)
-                    {
-                        continue;
-                    }
-
-                    var keyHash = DiskTier.KeyHash(entry.Hostname, entry.Path, entry.SecondaryKey);
-                    var (file, _) = await Disk!.WriteBodyAsync(keyHash, memory, CancellationToken.None).ConfigureAwait(false);
-                    body.DiskFile = file;
-                    body.DiskVerified = true;
-                    Interlocked.Add(ref _diskBytes, body.Length);
+                    DiskWriteSettled();
                 }
-
-                WriteMetaSafe(entry);
-
-                // Removed while being written: do not let it come back after a restart.
-                if (entry.Removed && !IsLive(entry) && body.DiskFile is not null)
-                {
-                    Disk!.Delete(entry);
-                    if (body.Memory is null)
-                    {
-                        Interlocked.Add(ref _diskBytes, -body.Length);
-                    }
-                }
-
-                MaybeEvict();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        }
+        finally
+        {
+            lock (_flushGate)
             {
-                Log.DiskWriteFailed(_logger, ex, entry.Hostname, entry.Path);
+                _flushWaiters.ForEach(w => w.Done.TrySetResult());
+                _flushWaiters.Clear();
             }
+        }
+    }
+
+    private async Task WriteToDiskAsync(CachedResponse entry)
+    {
+        try
+        {
+            if (entry.Removed)
+            {
+                return;
+            }
+
+            var body = entry.Body;
+            if (body.DiskFile is null)
+            {
+                if (body.Memory is not { } memory)
+                {
+                    return;
+                }
+
+                var keyHash = DiskTier.KeyHash(entry.Hostname, entry.Path, entry.SecondaryKey);
+                var (file, _) = await Disk!.WriteBodyAsync(keyHash, memory, CancellationToken.None).ConfigureAwait(false);
+                body.DiskFile = file;
+                body.DiskVerified = true;
+                Interlocked.Add(ref _diskBytes, body.Length);
+            }
+
+            WriteMetaSafe(entry);
+
+            // Removed while being written: do not let it come back after a restart.
+            if (entry.Removed && !IsLive(entry) && body.DiskFile is not null)
+            {
+                Disk!.Delete(entry);
+                if (body.Memory is null)
+                {
+                    Interlocked.Add(ref _diskBytes, -body.Length);
+                }
+            }
+
+            MaybeEvict();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.DiskWriteFailed(_logger, ex, entry.Hostname, entry.Path);
         }
     }
 
@@ -504,14 +554,20 @@ public sealed class CacheStore : IAsyncDisposable
         slot.Variants.Any(v => ReferenceEquals(v.Body, entry.Body));
 
     /// <summary>Waits until queued disk writes are done (tests and orderly shutdown).</summary>
-    internal async Task FlushAsync()
+    internal Task FlushAsync()
     {
-        while (_diskQueue.Reader.Count > 0)
+        lock (_flushGate)
         {
-            await Task.Delay(10).ConfigureAwait(false);
-        }
+            var target = Interlocked.Read(ref _diskQueued);
+            if (Interlocked.Read(ref _diskSettled) >= target || _diskWriter.IsCompleted)
+            {
+                return Task.CompletedTask;
+            }
 
-        await Task.Delay(20).ConfigureAwait(false);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _flushWaiters.Add((target, done));
+            return done.Task;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -6,25 +6,6 @@ using Speedera.Edge.Cache;
 
 namespace Speedera.Tests.Integration.Cache;
 
-/// <summary>A controllable clock: the cache's freshness decisions follow it, Kestrel's own clock does not matter.</summary>
-public sealed class ManualTimeProvider : TimeProvider
-{
-    private long _ticks;
-
-    public ManualTimeProvider(DateTimeOffset? start = null) => _ticks = (start ?? DateTimeOffset.UtcNow).UtcTicks;
-
-    /// <summary>A clock at half past the current minute, so a test that advances one minute never straddles two.</summary>
-    public static ManualTimeProvider MidMinute()
-    {
-        var now = DateTimeOffset.UtcNow;
-        return new ManualTimeProvider(new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 30, TimeSpan.Zero));
-    }
-
-    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-}
-
 public static class TestNetwork
 {
     public const string Host = "www.customer.com";
@@ -71,7 +52,7 @@ public static class TestNetwork
 /// <summary>An origin, a cache in front of it on port 0, and an HttpClient aimed at the cache.</summary>
 public sealed class CacheTestHost : IAsyncDisposable
 {
-    private CacheTestHost(OriginServer origin, CacheServerHost cache, CacheConfigurationHolder config, ManualTimeProvider clock, CacheServerOptions options)
+    private CacheTestHost(OriginServer origin, CacheServerHost cache, CacheConfigurationHolder config, FakeTimeProvider clock, CacheServerOptions options)
     {
         Origin = origin;
         Cache = cache;
@@ -91,16 +72,16 @@ public sealed class CacheTestHost : IAsyncDisposable
 
     public CacheConfigurationHolder Config { get; }
 
-    public ManualTimeProvider Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
     public CacheServerOptions Options { get; }
 
     public HttpClient Client { get; }
 
-    public static async Task<CacheTestHost> StartAsync(Action<CacheServerOptions>? configure = null, OriginServer? origin = null, ManualTimeProvider? clock = null)
+    public static async Task<CacheTestHost> StartAsync(Action<CacheServerOptions>? configure = null, OriginServer? origin = null, FakeTimeProvider? clock = null)
     {
         origin ??= await OriginServer.StartAsync();
-        clock ??= new ManualTimeProvider();
+        clock ??= new FakeTimeProvider(DateTimeOffset.UtcNow);
         origin.Clock = clock;
         var options = new CacheServerOptions
         {
@@ -209,7 +190,13 @@ internal static class RawHttp
     {
         var text = await ReadHeadAsync(stream);
         Assert.NotEqual("", text);
-        var body = new byte[head ? 0 : ContentLength(text)];
+        return (text, await ReadBodyAsync(stream, head ? 0 : ContentLength(text), delayEvery));
+    }
+
+    /// <summary>Reads a body of <paramref name="length"/> bytes; a reader that pauses every few reads if asked.</summary>
+    public static async Task<byte[]> ReadBodyAsync(Stream stream, long length, int delayEvery = 0)
+    {
+        var body = new byte[length];
         int read = 0, chunks = 0;
         while (read < body.Length)
         {
@@ -222,6 +209,6 @@ internal static class RawHttp
             }
         }
 
-        return (text, body);
+        return body;
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Speedera.Core.Cache;
 using Speedera.Edge.Cache;
+using Speedera.Tests.Support;
 
 namespace Speedera.Tests.Integration.Cache;
 
@@ -31,17 +32,12 @@ public class FastHitTests
         return [lines[0], .. lines.Skip(1).Select(l => l[..l.IndexOf(':')].ToLowerInvariant() + l[l.IndexOf(':')..]).Order(StringComparer.Ordinal)];
     }
 
-    [Theory]
+    [PlatformTheory(PlatformFeature.ZeroCopySend)]
     [InlineData("GET", "/small.bin")]
     [InlineData("GET", "/large.bin")]
     [InlineData("HEAD", "/large.bin")]
     public async Task A_fast_hit_is_the_answer_Kestrel_gives_field_for_field_and_byte_for_byte(string method, string path)
     {
-        if (!ZeroCopySender.Supported)
-        {
-            return;
-        }
-
         await using var t = await StartAsync();
 
         // Connection 1 starts with the hit: the fast path answers it.
@@ -68,14 +64,9 @@ public class FastHitTests
         Assert.Equal(method == "HEAD" ? 0 : RawHttp.ContentLength(fastHead), fastBody.Length);
     }
 
-    [Fact]
+    [PlatformFact(PlatformFeature.ZeroCopySend)]
     public async Task Requests_it_does_not_answer_go_to_Kestrel_on_the_same_connection_in_order()
     {
-        if (!ZeroCopySender.Supported)
-        {
-            return;
-        }
-
         await using var t = await StartAsync();
         using var socket = await RawHttp.ConnectAsync(t);
         await using var stream = new NetworkStream(socket);
@@ -119,14 +110,9 @@ public class FastHitTests
         Assert.Equal(before + 2, t.Cache.FastHits);
     }
 
-    [Fact]
+    [PlatformFact(PlatformFeature.ZeroCopySend)]
     public async Task Stale_varying_and_purged_objects_are_left_to_Kestrel()
     {
-        if (!ZeroCopySender.Supported)
-        {
-            return;
-        }
-
         await using var t = await StartAsync();
         t.Origin.MapStatic("/vary", "varies", ("Cache-Control", "max-age=600"), ("Vary", "Accept-Language"));
         t.Origin.MapStatic("/short", "short-lived", ("Cache-Control", "max-age=10"));
@@ -193,15 +179,10 @@ public class FastHitTests
     /// Each of these is answered the way a cache without the fast path answers it (same status line and Cache-Status),
     /// and none of them by the fast path.
     /// </summary>
-    [Theory]
+    [PlatformTheory(PlatformFeature.ZeroCopySend)]
     [MemberData(nameof(OddRequests))]
     public async Task Odd_and_hostile_request_heads_get_Kestrels_answer(string what, string request)
     {
-        if (!ZeroCopySender.Supported)
-        {
-            return;
-        }
-
         await using var withFast = await StartAsync();
         await using var without = await StartAsync(o => o.FastHits = false);
 
@@ -220,19 +201,14 @@ public class FastHitTests
         Assert.True(0 == withFast.Cache.FastHits, $"{what}: answered by the fast path");
     }
 
-    [Fact]
+    [PlatformFact(PlatformFeature.ZeroCopySend)]
     public async Task Fast_hits_are_counted_in_usage_and_written_to_the_access_log()
     {
-        if (!ZeroCopySender.Supported)
-        {
-            return;
-        }
-
         var dir = Directory.CreateTempSubdirectory("speedera-fast-log-");
         try
         {
             var path = Path.Combine(dir.FullName, "access.log");
-            var clock = ManualTimeProvider.MidMinute();
+            var clock = TestClock.MidMinute();
             var t = await CacheTestHost.StartAsync(o => o.AccessLogPath = path, clock: clock);
             CacheObjects.MapBytes(t.Origin, "/small.bin", CacheObjects.Bytes(1024, 21));
             (await t.GetAsync("/small.bin")).Dispose();
@@ -267,14 +243,9 @@ public class FastHitTests
         }
     }
 
-    [Fact]
+    [PlatformFact(PlatformFeature.ZeroCopySend)]
     public async Task A_head_split_over_two_writes_is_answered_by_Kestrel()
     {
-        if (!ZeroCopySender.Supported)
-        {
-            return;
-        }
-
         await using var t = await StartAsync();
         using var socket = await RawHttp.ConnectAsync(t);
         socket.NoDelay = true;
@@ -288,14 +259,9 @@ public class FastHitTests
         Assert.Equal(CacheObjects.Bytes(1024, 21), body);
     }
 
-    [Fact]
+    [PlatformFact(PlatformFeature.ZeroCopySend)]
     public async Task An_idle_connection_is_closed_after_the_keep_alive_timeout_and_on_shutdown()
     {
-        if (!ZeroCopySender.Supported)
-        {
-            return;
-        }
-
         await using var t = await StartAsync(o => o.KeepAliveTimeout = TimeSpan.FromSeconds(1));
         using var idle = await RawHttp.ConnectAsync(t);
         await using var idleStream = new NetworkStream(idle);

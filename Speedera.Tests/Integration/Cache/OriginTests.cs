@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using Speedera.Tests.Support;
 
 namespace Speedera.Tests.Integration.Cache;
 
@@ -57,7 +58,7 @@ public class OriginTests
 
         // Different query strings so collapsing does not merge them.
         var hanging = Enumerable.Range(0, 2).Select(i => t.GetAsync($"/hang?i={i}")).ToList();
-        await Task.Delay(300);
+        await Eventually.TrueAsync(() => t.Origin.Hits("/hang") == 2, "both hanging requests hold an origin slot");
         var watch = Stopwatch.StartNew();
         using var rejected = await t.GetAsync("/hang?i=9");
         watch.Stop();

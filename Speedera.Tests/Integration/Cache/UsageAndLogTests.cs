@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Speedera.Tests.Support;
 
 namespace Speedera.Tests.Integration.Cache;
 
@@ -7,7 +8,7 @@ public partial class UsageAndLogTests
     [Fact]
     public async Task Every_request_is_counted_into_per_minute_rollups()
     {
-        await using var t = await CacheTestHost.StartAsync(clock: ManualTimeProvider.MidMinute());
+        await using var t = await CacheTestHost.StartAsync(clock: TestClock.MidMinute());
         t.Origin.MapStatic("/u", "12345", ("Cache-Control", "max-age=600"));
         (await t.GetAsync("/u")).Dispose();
         (await t.GetAsync("/u")).Dispose();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Speedera.Core.Configuration;
 using Speedera.Core.Dns;
 using Speedera.Edge.Dns;
+using Speedera.Tests.Support;
 using Speedera.Tests.Unit.Dns;
 using Speedera.Tests.Unit.Gtm;
 
@@ -77,7 +78,7 @@ public class ServerBehaviourTests
     {
         var options = new DnsServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0), RateLimitResponsesPerSecond = 20, RateLimitSlip = 2 };
         // A clock that stands still keeps the whole burst in one rate-limit window, however slow the machine.
-        await using var server = new LoopbackDnsServer(options, new FakeClock(TestNetwork.Start));
+        await using var server = new LoopbackDnsServer(options, new FakeTimeProvider(TestNetwork.Start));
         await server.InitializeAsync();
         using var udp = new UdpClient(AddressFamily.InterNetwork);
         udp.Client.ReceiveBufferSize = 1 << 20;
@@ -191,14 +192,9 @@ public class UdpPathTests
         Assert.Equal(800, server.Host.Stats.Queries);
     }
 
-    [Fact]
+    [PlatformFact(PlatformFeature.UdpBatch)]
     public async Task A_backlog_wakes_the_helper_loop_and_every_query_the_server_takes_is_answered()
     {
-        if (!Speedera.Edge.Dns.LinuxUdpBatch.Supported)
-        {
-            return;
-        }
-
         // One socket, two loops: the first waits on the socket, the second only helps when full batches pile up.
         var options = new DnsServerOptions
         {
@@ -291,7 +287,7 @@ public class QueryLogTests
             QueryLogPerSecond = 5,
         };
         // A clock that stands still: every query falls into the same one-second allowance.
-        var server = new LoopbackDnsServer(options, new FakeClock(DateTimeOffset.UtcNow));
+        var server = new LoopbackDnsServer(options, new FakeTimeProvider(DateTimeOffset.UtcNow));
         await server.InitializeAsync();
         try
         {

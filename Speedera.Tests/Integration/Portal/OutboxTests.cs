@@ -14,7 +14,7 @@ public sealed class OutboxTests(SqlitePortalFactory factory) : IClassFixture<Sql
     [Fact]
     public async Task Failed_delivery_is_retried_after_backoff_and_sent_exactly_once()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.Start);
         var transport = new FlakyTransport(failures: 1);
         using var app = factory.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
         {

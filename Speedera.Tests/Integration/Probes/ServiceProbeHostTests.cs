@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Speedera.Core.Configuration;
 using Speedera.Core.Probes;
 using Speedera.Edge.Probe;
+using Speedera.Tests.Support;
 using Speedera.Tests.Unit.Probes;
 
 namespace Speedera.Tests.Integration.Probes;
@@ -100,7 +101,8 @@ public class ServiceProbeHostTests
         await host.StartAsync(CancellationToken.None);
 
         await ServiceTesterTests.WaitFor(() => sinkA.SnapshotMetrics().Select(m => m.Key).Distinct().Count() == 3 && sinkB.SnapshotMetrics().Select(m => m.Key).Distinct().Count() == 3);
-        await Task.Delay(600);
+        // 200 ms interval: wait until each service was tested repeatedly.
+        await Eventually.TrueAsync(() => sinkA.SnapshotMetrics().Count(m => m.Key == new ServiceKey("web-1", "http")) >= 3, "web-1/http was tested three times");
         await host.StopAsync();
 
         // The last batch may still be on its way over UDP when StopAsync returns.
@@ -117,7 +119,6 @@ public class ServiceProbeHostTests
         Assert.All(received, m => Assert.Equal("probe-a", m.ProbeNodeId));
         Assert.Contains(received, m => m.Key == new ServiceKey("web-1", "none") && m.Value == 1);
 
-        // 200 ms interval for ~0.6 s more: each service was tested repeatedly.
         Assert.True(received.Count(m => m.Key == new ServiceKey("web-1", "http")) >= 3);
         lock (uploaded)
         {

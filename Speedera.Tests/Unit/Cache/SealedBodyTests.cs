@@ -1,18 +1,14 @@
 using System.Runtime.InteropServices;
 using Speedera.Edge.Cache;
+using Speedera.Tests.Support;
 
 namespace Speedera.Tests.Unit.Cache;
 
 public class SealedBodyTests
 {
-    [Fact]
+    [PlatformFact(PlatformFeature.SealedBodies)]
     public void A_large_body_is_sealed_in_a_memfd_and_reads_back_byte_for_byte()
     {
-        if (!SealedBody.Supported)
-        {
-            return;
-        }
-
         var bytes = new byte[100 * 1024];
         new Random(7).NextBytes(bytes);
         var memory = SealedBody.Store(bytes);
@@ -41,14 +37,9 @@ public class SealedBodyTests
         Assert.Equal(bytes.Length, sealedBody.PagePipeBytes());
     }
 
-    [Fact]
+    [PlatformFact(PlatformFeature.SealedBodies)]
     public async Task Dropped_bodies_give_back_their_descriptors_and_mappings_after_the_release_delay()
     {
-        if (!SealedBody.Supported)
-        {
-            return;
-        }
-
         var descriptors = new List<(int Fd, string Name)>();
         CreateAndDrop(descriptors);
         GC.Collect();

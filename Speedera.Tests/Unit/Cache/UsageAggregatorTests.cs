@@ -1,5 +1,6 @@
 using Speedera.Edge.Cache;
 using Speedera.Tests.Integration.Cache;
+using Speedera.Tests.Support;
 
 namespace Speedera.Tests.Unit.Cache;
 
@@ -8,7 +9,7 @@ public class UsageAggregatorTests
     [Fact]
     public void Rows_are_per_minute_and_hostname_and_drained_once_the_minute_is_over()
     {
-        var clock = ManualTimeProvider.MidMinute();
+        var clock = TestClock.MidMinute();
         var usage = new UsageAggregator("pop-sjc", "node-1", clock);
         usage.Record("a.example", 200, 100, 100, hit: false);
         usage.Record("a.example", 200, 100, 0, hit: true);
@@ -30,7 +31,7 @@ public class UsageAggregatorTests
     [Fact]
     public void Concurrent_records_are_not_lost()
     {
-        var usage = new UsageAggregator("p", "n", new ManualTimeProvider());
+        var usage = new UsageAggregator("p", "n", new FakeTimeProvider(DateTimeOffset.UtcNow));
 
         Parallel.For(0, 10_000, i => usage.Record("h", 200, 1, 0, hit: i % 2 == 0));
 

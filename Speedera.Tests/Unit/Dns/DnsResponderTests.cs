@@ -15,7 +15,7 @@ public class DnsResponderTests
     internal static (DnsRequestProcessor Processor, DnsNodeState State) CreateProcessor(Func<NetworkConfiguration?>? config = null)
     {
         var configuration = TestNetwork.Create();
-        var clock = new FakeClock(TestNetwork.Start);
+        var clock = new FakeTimeProvider(TestNetwork.Start);
         var state = new DnsNodeState(clock, new SeededRandomSource(1));
         state.Metrics.ApplyServiceMetrics(TestNetwork.HealthyMetrics(clock.GetUtcNow()));
         var processor = new DnsRequestProcessor(new DnsConfigurationSource(config ?? (() => configuration)), state.Engine, state.Decisions, new DnsServerStats(), 1232);

@@ -79,7 +79,7 @@ public class DecisionCounterTests
     [Fact]
     public void Drain_returns_completed_minutes_once_and_keeps_the_current_one()
     {
-        var clock = new FakeClock(new DateTimeOffset(2026, 11, 22, 12, 0, 10, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 12, 0, 10, TimeSpan.Zero));
         var f = new EngineFixture();
         Assert.True(f.Gtm.TryGetHostname("weighted.example.test", out var plan));
         var counter = new DecisionCounter(clock);
@@ -104,7 +104,7 @@ public class DecisionCounterTests
     [Fact]
     public void Concurrent_counts_are_not_lost()
     {
-        var clock = new FakeClock(TestNetwork.Start);
+        var clock = new FakeTimeProvider(TestNetwork.Start);
         var f = new EngineFixture();
         Assert.True(f.Gtm.TryGetHostname("weighted.example.test", out var plan));
         var counter = new DecisionCounter(clock);

@@ -110,27 +110,13 @@ internal static class TestNetwork
         new(new ServiceKey(serverId, "http"), value, ProbeError.None, at, "probe-1");
 }
 
-/// <summary>A clock that moves only when told to.</summary>
-internal sealed class FakeClock(DateTimeOffset start) : TimeProvider
-{
-    private long _ticks = start.UtcTicks;
-
-    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-}
-
 /// <summary>Builds an engine over fresh tables with a fake clock and a seeded random source.</summary>
 internal sealed class EngineFixture
 {
     public EngineFixture(NetworkConfiguration? configuration = null, int seed = 42)
     {
         Configuration = configuration ?? TestNetwork.Create();
-        Clock = new FakeClock(TestNetwork.Start);
+        Clock = new FakeTimeProvider(TestNetwork.Start);
         Metrics = new MetricsStore();
         Persistence = new PersistenceTable();
         Groups = new ClientGroupTracker();
@@ -140,7 +126,7 @@ internal sealed class EngineFixture
 
     public NetworkConfiguration Configuration { get; }
 
-    public FakeClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
     public MetricsStore Metrics { get; }
 

@@ -7,7 +7,7 @@ public class LatencyTableTests
     private static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
     private static readonly TimeSpan Stale = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan Retry = TimeSpan.FromMinutes(1);
-    private readonly ManualClock _clock = new(Start);
+    private readonly FakeTimeProvider _clock = new(Start);
 
     private LatencyTable NewTable(int maxGroups = 1000) => new("pop-1", "probe-1", _clock, Stale, Retry, maxGroups);
 

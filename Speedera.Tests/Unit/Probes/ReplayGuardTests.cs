@@ -8,7 +8,7 @@ namespace Speedera.Tests.Unit.Probes;
 public class ReplayGuardTests
 {
     private static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
-    private readonly ManualClock _clock = new(Start);
+    private readonly FakeTimeProvider _clock = new(Start);
 
     [Fact]
     public void A_sequence_is_accepted_once()
