@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
@@ -8,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.Extensions.Options;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Account;
+using Speedera.Web.Hosting;
 
 namespace Speedera.Web.Features.Api;
 
@@ -65,7 +64,7 @@ public sealed class ApiKeyService(SpeederaDbContext db, TimeProvider time)
             return null;
         }
 
-        var key = KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var key = SecretKeys.Generate(KeyPrefix);
         var entity = new ApiKeyEntity
         {
             Id = Guid.NewGuid(),
@@ -104,20 +103,24 @@ public sealed class ApiKeyService(SpeederaDbContext db, TimeProvider time)
 
         var hash = Hash(key);
         var entity = await db.ApiKeys.SingleOrDefaultAsync(k => k.KeyHash == hash && k.RevokedAt == null, cancellationToken);
-        if (entity is not null)
+
+        // The database found the row by equality under its own collation; confirm byte for byte as node keys do.
+        if (entity is null || !SecretKeys.Matches(key, entity.KeyHash))
         {
-            var now = time.GetUtcNow().UtcDateTime;
-            if (entity.LastUsedAt is null || now - entity.LastUsedAt > TimeSpan.FromMinutes(1))
-            {
-                entity.LastUsedAt = now;
-                await db.SaveChangesAsync(cancellationToken);
-            }
+            return null;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        if (entity.LastUsedAt is null || now - entity.LastUsedAt > TimeSpan.FromMinutes(1))
+        {
+            entity.LastUsedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
         }
 
         return entity;
     }
 
-    internal static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    internal static string Hash(string key) => SecretKeys.Hash(key);
 }
 
 /// <summary><c>Authorization: Bearer spk_...</c>: the caller acts as a Customer of the key's organization.</summary>

@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Speedera.Core.Configuration;
 using Speedera.Web.Data;
+using Speedera.Web.Hosting;
 
 namespace Speedera.Web.Features.Edge;
 
@@ -83,7 +82,7 @@ public sealed class EdgeNodeService(SpeederaDbContext db, TimeProvider time)
             throw new ArgumentException($"Node '{nodeId}' is not enrolled.", nameof(nodeId));
         }
 
-        var key = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var key = SecretKeys.Generate();
         var entity = new EdgeNodeKeyEntity
         {
             Id = Guid.NewGuid(),
@@ -121,14 +120,11 @@ public sealed class EdgeNodeService(SpeederaDbContext db, TimeProvider time)
             .Select(k => new { k.NodeId, k.KeyHash })
             .FirstOrDefaultAsync(cancellationToken);
         return stored is not null
-            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stored.KeyHash), Encoding.ASCII.GetBytes(hash))
+            && SecretKeys.Matches(key, stored.KeyHash)
             && string.Equals(stored.NodeId, nodeId, StringComparison.Ordinal);
     }
 
-    internal static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    internal static string HashKey(string key) => SecretKeys.Hash(key);
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }
