@@ -20,23 +20,10 @@ public sealed record ConfigurationValidationResult(IReadOnlyList<ConfigurationEr
 
 /// <summary>
 /// Refuses documents that would break the network. Every rule reports where and why; nothing
-/// invalid may be published or applied. Limits are public so the portal can show them.
+/// invalid may be published or applied. The limits it applies are <see cref="Limits"/>.
 /// </summary>
 public static class NetworkConfigurationValidator
 {
-    public static readonly TimeSpan MinHostnameTtl = TimeSpan.Zero;
-    public static readonly TimeSpan MaxHostnameTtl = TimeSpan.FromDays(1);
-    public static readonly TimeSpan MaxRecordTtl = TimeSpan.FromDays(7);
-    public static readonly TimeSpan MinServiceInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan MaxServiceInterval = TimeSpan.FromHours(1);
-    public static readonly TimeSpan MinProbeTimeout = TimeSpan.FromMilliseconds(10);
-    public static readonly TimeSpan MaxProbeTimeout = TimeSpan.FromMinutes(1);
-    public static readonly TimeSpan MaxPersistenceTimeout = TimeSpan.FromDays(1);
-    public static readonly TimeSpan MaxCacheTtl = TimeSpan.FromDays(365);
-    public const int MinWeight = 0;
-    public const int MaxWeight = 1000;
-    public const int MaxSendSize = 10_000;
-
     private static readonly HashSet<string> StaticRecordTypes = new(StringComparer.Ordinal) { "A", "AAAA", "CNAME", "TXT", "NS", "MX" };
 
     public static ConfigurationValidationResult Validate(NetworkConfiguration configuration)
@@ -121,7 +108,7 @@ public static class NetworkConfigurationValidator
                     Add(path + ".popId", $"Server '{server.Id}' is in unknown POP '{server.PopId}'.");
                 }
 
-                if (!IPAddress.TryParse(server.Address, out var address) || !IsCanonicalIp(server.Address, address))
+                if (!Syntax.TryParseAddress(server.Address, out var address))
                 {
                     Add(path + ".address", $"Server '{server.Id}' address '{server.Address}' is not a valid IP address.");
                 }
@@ -164,7 +151,7 @@ public static class NetworkConfigurationValidator
                 Add(path + ".type", $"Service '{server.Id}/{s.Id}' has unknown type {(int)s.Type}.");
             }
 
-            if (s.Port is < 1 or > 65535)
+            if (s.Port is < Limits.MinPort or > Limits.MaxPort)
             {
                 Add(path + ".port", $"Service '{server.Id}/{s.Id}' port {s.Port} is outside 1..65535.");
             }
@@ -182,13 +169,13 @@ public static class NetworkConfigurationValidator
                 }
             }
 
-            if (s.Interval < MinServiceInterval || s.Interval > MaxServiceInterval)
+            if (s.Interval < Limits.MinServiceInterval || s.Interval > Limits.MaxServiceInterval)
             {
-                InRange(path + ".interval", $"Service '{server.Id}/{s.Id}' interval", s.Interval, MinServiceInterval, MaxServiceInterval);
+                InRange(path + ".interval", $"Service '{server.Id}/{s.Id}' interval", s.Interval, Limits.MinServiceInterval, Limits.MaxServiceInterval);
             }
-            if (s.Timeout < MinProbeTimeout || s.Timeout > MaxProbeTimeout)
+            if (s.Timeout < Limits.MinProbeTimeout || s.Timeout > Limits.MaxProbeTimeout)
             {
-                InRange(path + ".timeout", $"Service '{server.Id}/{s.Id}' timeout", s.Timeout, MinProbeTimeout, MaxProbeTimeout);
+                InRange(path + ".timeout", $"Service '{server.Id}/{s.Id}' timeout", s.Timeout, Limits.MinProbeTimeout, Limits.MaxProbeTimeout);
             }
             if (s.Timeout > s.Interval)
             {
@@ -297,13 +284,13 @@ public static class NetworkConfigurationValidator
 
                     foreach (var a in ns.Addresses)
                     {
-                        if (!IPAddress.TryParse(a, out var ip) || !IsCanonicalIp(a, ip))
+                        if (!Syntax.TryParseAddress(a, out _))
                         {
                             Add(nsPath + ".addresses", $"Name server '{ns.Name}' glue '{a}' is not a valid IP address.");
                         }
                     }
 
-                    InRange(nsPath + ".ttl", $"Name server '{ns.Name}' TTL", ns.Ttl, TimeSpan.FromSeconds(1), MaxRecordTtl);
+                    InRange(nsPath + ".ttl", $"Name server '{ns.Name}' TTL", ns.Ttl, TimeSpan.FromSeconds(1), Limits.MaxRecordTtl);
                 }
 
                 for (var j = 0; j < zone.Records.Count; j++)
@@ -327,11 +314,11 @@ public static class NetworkConfigurationValidator
             }
 
             var name = $"Zone '{zone.Name}' SOA";
-            InRange(path + ".refresh", name + " refresh", soa.Refresh, TimeSpan.FromSeconds(1), MaxRecordTtl);
-            InRange(path + ".retry", name + " retry", soa.Retry, TimeSpan.FromSeconds(1), MaxRecordTtl);
+            InRange(path + ".refresh", name + " refresh", soa.Refresh, TimeSpan.FromSeconds(1), Limits.MaxRecordTtl);
+            InRange(path + ".retry", name + " retry", soa.Retry, TimeSpan.FromSeconds(1), Limits.MaxRecordTtl);
             InRange(path + ".expire", name + " expire", soa.Expire, TimeSpan.FromSeconds(1), TimeSpan.FromDays(365));
             InRange(path + ".negativeTtl", name + " negative TTL", soa.NegativeTtl, TimeSpan.Zero, TimeSpan.FromHours(3));
-            InRange(path + ".ttl", name + " TTL", soa.Ttl, TimeSpan.Zero, MaxRecordTtl);
+            InRange(path + ".ttl", name + " TTL", soa.Ttl, TimeSpan.Zero, Limits.MaxRecordTtl);
         }
 
         private void ValidateRecord(Zone zone, StaticRecord r, string path)
@@ -345,7 +332,7 @@ public static class NetworkConfigurationValidator
             {
                 Add(path + ".type", $"Record '{r.Name}' has unsupported type '{r.Type}' (A, AAAA, CNAME, TXT, NS, MX).");
             }
-            else if (r.Type == "A" && !(IPAddress.TryParse(r.Data, out var v4) && v4.AddressFamily == AddressFamily.InterNetwork && IsCanonicalIp(r.Data, v4)))
+            else if (r.Type == "A" && !Syntax.IsValidIPv4(r.Data))
             {
                 Add(path + ".data", $"A record '{r.Name}' data '{r.Data}' is not an IPv4 address.");
             }
@@ -358,7 +345,7 @@ public static class NetworkConfigurationValidator
                 Add(path + ".data", $"{r.Type} record '{r.Name}' target '{r.Data}' is not a DNS name.");
             }
 
-            InRange(path + ".ttl", $"Record '{r.Name}' TTL", r.Ttl, TimeSpan.Zero, MaxRecordTtl);
+            InRange(path + ".ttl", $"Record '{r.Name}' TTL", r.Ttl, TimeSpan.Zero, Limits.MaxRecordTtl);
         }
 
         private void ValidateHostnames()
@@ -401,9 +388,9 @@ public static class NetworkConfigurationValidator
                     Add(path + ".services", $"Hostname '{h.Name}' has no valid service (CDN and/or GTM).");
                 }
 
-                if (h.Ttl < MinHostnameTtl || h.Ttl > MaxHostnameTtl)
+                if (h.Ttl < Limits.MinHostnameTtl || h.Ttl > Limits.MaxHostnameTtl)
                 {
-                    InRange(path + ".ttl", $"Hostname '{h.Name}' TTL", h.Ttl, MinHostnameTtl, MaxHostnameTtl);
+                    InRange(path + ".ttl", $"Hostname '{h.Name}' TTL", h.Ttl, Limits.MinHostnameTtl, Limits.MaxHostnameTtl);
                 }
                 ValidateCandidates(h, path);
                 ValidatePersistence(h, path + ".persistence");
@@ -452,9 +439,9 @@ public static class NetworkConfigurationValidator
                     Add(CPath(), $"Hostname '{h.Name}' lists candidate '{cand.ServerId}/{cand.ServiceId}' twice.");
                 }
 
-                if (cand.Weight is < MinWeight or > MaxWeight)
+                if (cand.Weight is < Limits.MinWeight or > Limits.MaxWeight)
                 {
-                    Add(CPath() + ".weight", $"Hostname '{h.Name}' candidate '{cand.ServerId}' weight {cand.Weight} is outside {MinWeight}..{MaxWeight}.");
+                    Add(CPath() + ".weight", $"Hostname '{h.Name}' candidate '{cand.ServerId}' weight {cand.Weight} is outside {Limits.MinWeight}..{Limits.MaxWeight}.");
                 }
             }
 
@@ -472,13 +459,13 @@ public static class NetworkConfigurationValidator
                 return;
             }
 
-            if (p.AccessTimeout < TimeSpan.FromSeconds(1) || p.AccessTimeout > MaxPersistenceTimeout)
+            if (p.AccessTimeout < Limits.MinPersistenceTimeout || p.AccessTimeout > Limits.MaxPersistenceTimeout)
             {
-                InRange(path + ".accessTimeout", $"Hostname '{h.Name}' persistence access timeout", p.AccessTimeout, TimeSpan.FromSeconds(1), MaxPersistenceTimeout);
+                InRange(path + ".accessTimeout", $"Hostname '{h.Name}' persistence access timeout", p.AccessTimeout, Limits.MinPersistenceTimeout, Limits.MaxPersistenceTimeout);
             }
-            if (p.RefreshTimeout < TimeSpan.FromSeconds(1) || p.RefreshTimeout > MaxPersistenceTimeout)
+            if (p.RefreshTimeout < Limits.MinPersistenceTimeout || p.RefreshTimeout > Limits.MaxPersistenceTimeout)
             {
-                InRange(path + ".refreshTimeout", $"Hostname '{h.Name}' persistence refresh timeout", p.RefreshTimeout, TimeSpan.FromSeconds(1), MaxPersistenceTimeout);
+                InRange(path + ".refreshTimeout", $"Hostname '{h.Name}' persistence refresh timeout", p.RefreshTimeout, Limits.MinPersistenceTimeout, Limits.MaxPersistenceTimeout);
             }
         }
 
@@ -536,7 +523,7 @@ public static class NetworkConfigurationValidator
                 Add(path + ".originScheme", $"Hostname '{h.Name}' origin scheme '{cache.OriginScheme}' must be http or https.");
             }
 
-            if (cache.OriginPort is < 1 or > 65535)
+            if (cache.OriginPort is < Limits.MinPort or > Limits.MaxPort)
             {
                 Add(path + ".originPort", $"Hostname '{h.Name}' origin port {cache.OriginPort} is outside 1..65535.");
             }
@@ -546,9 +533,9 @@ public static class NetworkConfigurationValidator
                 Add(path + ".originHostHeader", $"Hostname '{h.Name}' origin Host header '{hostHeader}' is not a host name.");
             }
 
-            if (cache.DefaultTtl < TimeSpan.Zero || cache.DefaultTtl > MaxCacheTtl)
+            if (cache.DefaultTtl < TimeSpan.Zero || cache.DefaultTtl > Limits.MaxCacheTtl)
             {
-                InRange(path + ".defaultTtl", $"Hostname '{h.Name}' cache default TTL", cache.DefaultTtl, TimeSpan.Zero, MaxCacheTtl);
+                InRange(path + ".defaultTtl", $"Hostname '{h.Name}' cache default TTL", cache.DefaultTtl, TimeSpan.Zero, Limits.MaxCacheTtl);
             }
 
             foreach (var alias in cache.Aliases)
@@ -572,17 +559,17 @@ public static class NetworkConfigurationValidator
         {
             var p = c.Probes;
             const string path = "probes";
-            InRange(path + ".defaultServiceInterval", "Default service probe interval", p.DefaultServiceInterval, MinServiceInterval, MaxServiceInterval);
-            InRange(path + ".defaultServiceTimeout", "Default service probe timeout", p.DefaultServiceTimeout, MinProbeTimeout, MaxProbeTimeout);
-            if (p.SendSize is < 1 or > MaxSendSize)
+            InRange(path + ".defaultServiceInterval", "Default service probe interval", p.DefaultServiceInterval, Limits.MinServiceInterval, Limits.MaxServiceInterval);
+            InRange(path + ".defaultServiceTimeout", "Default service probe timeout", p.DefaultServiceTimeout, Limits.MinProbeTimeout, Limits.MaxProbeTimeout);
+            if (p.SendSize is < 1 or > Limits.MaxSendSize)
             {
-                Add(path + ".sendSize", $"Probe send size {p.SendSize} is outside 1..{MaxSendSize}.");
+                Add(path + ".sendSize", $"Probe send size {p.SendSize} is outside 1..{Limits.MaxSendSize}.");
             }
 
             InRange(path + ".sendInterval", "Probe send interval", p.SendInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
             InRange(path + ".metricStaleAfter", "Metric staleness limit", p.MetricStaleAfter, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
             InRange(path + ".latencyStaleAfter", "Latency staleness limit", p.LatencyStaleAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7));
-            InRange(path + ".latencyTimeout", "Latency probe timeout", p.LatencyTimeout, MinProbeTimeout, MaxProbeTimeout);
+            InRange(path + ".latencyTimeout", "Latency probe timeout", p.LatencyTimeout, Limits.MinProbeTimeout, Limits.MaxProbeTimeout);
             if (p.MetricStaleAfter < p.SendInterval)
             {
                 Add(path + ".metricStaleAfter", $"Metrics would go stale after {Seconds(p.MetricStaleAfter)}, before the next send at {Seconds(p.SendInterval)}.");
@@ -649,39 +636,15 @@ public static class NetworkConfigurationValidator
 
     internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 
-    public static bool ValidId(string? id) =>
-        !string.IsNullOrEmpty(id) && id.Length <= 64 && id.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.');
+    /// <summary>Kept for callers; the rule lives in <see cref="Syntax.IsValidId"/>.</summary>
+    public static bool ValidId(string? id) => Syntax.IsValidId(id);
 
-    /// <summary>Lower-case LDH labels of 1-63 characters, 253 in all, no trailing dot (RFC 1035 section 2.3.1).</summary>
-    public static bool ValidDnsName(string? name)
-    {
-        if (string.IsNullOrEmpty(name) || name.Length > 253)
-        {
-            return false;
-        }
-
-        foreach (var label in name.Split('.'))
-        {
-            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-')
-            {
-                return false;
-            }
-
-            if (!label.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>Kept for callers; the rule lives in <see cref="Syntax.IsValidDnsName"/>.</summary>
+    public static bool ValidDnsName(string? name) => Syntax.IsValidDnsName(name);
 
     /// <summary>True when <paramref name="name"/> equals <paramref name="zone"/> or lies below it.</summary>
     internal static bool IsWithin(string name, string zone) =>
         name == zone || name.EndsWith("." + zone, StringComparison.Ordinal);
-
-    private static bool IsCanonicalIp(string text, IPAddress address) =>
-        address.AddressFamily == AddressFamily.InterNetworkV6 || address.ToString() == text;
 
     /// <summary>Parses "address/length" with no host bits set; returns the canonical form.</summary>
     internal static bool TryParseCidr(string text, out string canonical)

@@ -22,7 +22,7 @@ public sealed record DomainResult(bool Succeeded, bool NotFound, IReadOnlyDictio
 public sealed class AddDomainInput
 {
     [Required(ErrorMessage = "Enter a hostname.")]
-    [StringLength(253, ErrorMessage = "The hostname is too long: at most 253 characters.")]
+    [StringLength(Limits.MaxDnsNameLength, ErrorMessage = "The hostname is too long: at most {1} characters.")]
     public string Name { get; set; } = "";
 
     public HostnameKind Kind { get; set; } = HostnameKind.ServiceZone;
@@ -31,7 +31,7 @@ public sealed class AddDomainInput
 
     public bool Gtm { get; set; } = true;
 
-    [StringLength(253)]
+    [StringLength(Limits.MaxDnsNameLength)]
     public string? Origin { get; set; }
 }
 

@@ -213,16 +213,16 @@ public sealed class DomainService(
             errors[nameof(CdnSettingsInput.OriginScheme)] = ["The origin scheme must be http or https."];
         }
 
-        if (input.OriginPort is < 1 or > 65535)
+        if (input.OriginPort is < Limits.MinPort or > Limits.MaxPort)
         {
-            errors[nameof(CdnSettingsInput.OriginPort)] = ["The origin port must be between 1 and 65535."];
+            errors[nameof(CdnSettingsInput.OriginPort)] = [$"The origin port must be between {Limits.MinPort} and {Limits.MaxPort}."];
         }
 
         string? hostHeader = null;
         if (!string.IsNullOrWhiteSpace(input.OriginHostHeader))
         {
             // RFC 9110 section 7.2: Host may be an IP literal, and AddAsync defaults it to the origin, which is often an address.
-            if (IPAddress.TryParse(input.OriginHostHeader.Trim().Trim('[', ']'), out var literal) && (literal.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || input.OriginHostHeader.Count(c => c == '.') == 3))
+            if (Syntax.TryParseAddress(input.OriginHostHeader.Trim().Trim('[', ']'), out var literal))
             {
                 hostHeader = literal.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{literal}]" : literal.ToString();
             }
@@ -236,9 +236,9 @@ public sealed class DomainService(
             }
         }
 
-        if (input.DefaultTtlSeconds is < 0 or > 31_536_000)
+        if (input.DefaultTtlSeconds < 0 || input.DefaultTtlSeconds > Limits.MaxSeconds(Limits.MaxCacheTtl))
         {
-            errors[nameof(CdnSettingsInput.DefaultTtlSeconds)] = ["The default TTL must be between 0 seconds and one year (31536000)."];
+            errors[nameof(CdnSettingsInput.DefaultTtlSeconds)] = [$"The default TTL must be between 0 seconds and one year ({Limits.MaxSeconds(Limits.MaxCacheTtl)})."];
         }
 
         if (errors.Count > 0)
@@ -281,7 +281,7 @@ public sealed class DomainService(
         {
             var a = input.Addresses[i];
             var field = $"Addresses[{i}]";
-            if (!IPAddress.TryParse(a.Address?.Trim(), out var ip) || (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && a.Address!.Trim().Count(c => c == '.') != 3))
+            if (!Syntax.TryParseAddress(a.Address?.Trim(), out var ip))
             {
                 Add(field + ".Address", $"\"{a.Address}\" is not an IPv4 or IPv6 address.");
                 continue;
@@ -303,9 +303,9 @@ public sealed class DomainService(
                 Add(field + ".PopId", $"Choose the location nearest {canonical}.");
             }
 
-            if (a.Weight is < 1 or > 100)
+            if (a.Weight is < Limits.MinWeight or > Limits.MaxWeight)
             {
-                Add(field + ".Weight", $"The weight of {canonical} must be between 1 and 100.");
+                Add(field + ".Weight", $"The weight of {canonical} must be between {Limits.MinWeight} and {Limits.MaxWeight}.");
             }
 
             if (a.Description is { Length: > 200 } || (a.Description is not null && a.Description.Any(c => char.IsControl(c) || c is '<' or '>')))
@@ -318,15 +318,19 @@ public sealed class DomainService(
         {
             Add(nameof(input.Addresses), "At least one address must be visible; hidden failover addresses are handed out only when every visible one is down.");
         }
+        else if (input.Addresses.Count > 0 && input.Addresses.Where(a => !a.HiddenFailover).All(a => a.Weight == 0))
+        {
+            Add(nameof(input.Addresses), "At least one visible address needs a weight above 0; weights are each address's share of the answers.");
+        }
 
         if (input.TestType is not (ServiceType.Http or ServiceType.Https or ServiceType.Ftp or ServiceType.Tcp or ServiceType.NoLoad))
         {
             Add(nameof(input.TestType), "Choose HTTP, HTTPS, FTP, TCP or none.");
         }
 
-        if (input.TestPort is < 1 or > 65535)
+        if (input.TestPort is < Limits.MinPort or > Limits.MaxPort)
         {
-            Add(nameof(input.TestPort), "The port must be between 1 and 65535.");
+            Add(nameof(input.TestPort), $"The port must be between {Limits.MinPort} and {Limits.MaxPort}.");
         }
 
         if (input.TestType is ServiceType.Http or ServiceType.Https)
@@ -347,31 +351,36 @@ public sealed class DomainService(
             Add(nameof(input.TestExpectedContent), "The expected content can be at most 500 characters.");
         }
 
-        if (input.TestIntervalSeconds is < 1 or > 3600)
+        var (minInterval, maxInterval) = (Limits.MinSeconds(Limits.MinServiceInterval), Limits.MaxSeconds(Limits.MaxServiceInterval));
+        if (input.TestIntervalSeconds < minInterval || input.TestIntervalSeconds > maxInterval)
         {
-            Add(nameof(input.TestIntervalSeconds), "The test interval must be between 1 and 3600 seconds.");
+            Add(nameof(input.TestIntervalSeconds), $"The test interval must be between {minInterval} and {maxInterval} seconds.");
         }
 
-        if (input.TestTimeoutSeconds < 1 || input.TestTimeoutSeconds > 60 || input.TestTimeoutSeconds > input.TestIntervalSeconds)
+        // The form takes whole seconds, so the shortest timeout it offers is one second.
+        var (minTimeout, maxTimeout) = (Math.Max(1, Limits.MinSeconds(Limits.MinProbeTimeout)), Limits.MaxSeconds(Limits.MaxProbeTimeout));
+        if (input.TestTimeoutSeconds < minTimeout || input.TestTimeoutSeconds > maxTimeout || input.TestTimeoutSeconds > input.TestIntervalSeconds)
         {
-            Add(nameof(input.TestTimeoutSeconds), "The timeout must be between 1 and 60 seconds and not longer than the interval.");
+            Add(nameof(input.TestTimeoutSeconds), $"The timeout must be between {minTimeout} and {maxTimeout} seconds and not longer than the interval.");
         }
 
-        if (input.TtlSeconds is < 0 or > 86400)
+        var (minTtl, maxTtl) = (Limits.MinSeconds(Limits.MinHostnameTtl), Limits.MaxSeconds(Limits.MaxHostnameTtl));
+        if (input.TtlSeconds < minTtl || input.TtlSeconds > maxTtl)
         {
-            Add(nameof(input.TtlSeconds), "The TTL must be between 0 and 86400 seconds.");
+            Add(nameof(input.TtlSeconds), $"The TTL must be between {minTtl} and {maxTtl} seconds.");
         }
 
         if (input.PersistenceEnabled)
         {
-            if (input.PersistenceAccessTimeoutSeconds is < 1 or > 86400)
+            var (minPersistence, maxPersistence) = (Limits.MinSeconds(Limits.MinPersistenceTimeout), Limits.MaxSeconds(Limits.MaxPersistenceTimeout));
+            if (input.PersistenceAccessTimeoutSeconds < minPersistence || input.PersistenceAccessTimeoutSeconds > maxPersistence)
             {
-                Add(nameof(input.PersistenceAccessTimeoutSeconds), "The access timeout must be between 1 and 86400 seconds.");
+                Add(nameof(input.PersistenceAccessTimeoutSeconds), $"The access timeout must be between {minPersistence} and {maxPersistence} seconds.");
             }
 
-            if (input.PersistenceRefreshTimeoutSeconds < input.PersistenceAccessTimeoutSeconds || input.PersistenceRefreshTimeoutSeconds > 7 * 86400)
+            if (input.PersistenceRefreshTimeoutSeconds < input.PersistenceAccessTimeoutSeconds || input.PersistenceRefreshTimeoutSeconds > maxPersistence)
             {
-                Add(nameof(input.PersistenceRefreshTimeoutSeconds), "The refresh timeout must be at least the access timeout and at most 7 days.");
+                Add(nameof(input.PersistenceRefreshTimeoutSeconds), $"The refresh timeout must be at least the access timeout and at most {maxPersistence} seconds.");
             }
         }
 
@@ -388,7 +397,7 @@ public sealed class DomainService(
             return false;
         }
 
-        if (IPAddress.TryParse(raw, out var ip) && (ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || raw.Count(c => c == '.') == 3))
+        if (Syntax.TryParseAddress(raw, out var ip))
         {
             origin = ip.ToString();
             error = null;

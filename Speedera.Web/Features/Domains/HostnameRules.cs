@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Speedera.Core.Configuration;
 
 namespace Speedera.Web.Features.Domains;
 
@@ -29,9 +30,9 @@ public static class HostnameRules
             return false;
         }
 
-        if (raw.Length > 253 * 4)
+        if (raw.Length > Limits.MaxDnsNameLength * 4)
         {
-            error = "The hostname is too long: at most 253 characters.";
+            error = $"The hostname is too long: at most {Limits.MaxDnsNameLength} characters.";
             return false;
         }
 
@@ -45,9 +46,9 @@ public static class HostnameRules
             return false;
         }
 
-        if (name.Length > 253)
+        if (name.Length > Limits.MaxDnsNameLength)
         {
-            error = "The hostname is too long: at most 253 characters.";
+            error = $"The hostname is too long: at most {Limits.MaxDnsNameLength} characters.";
             return false;
         }
 
@@ -60,9 +61,9 @@ public static class HostnameRules
 
         foreach (var label in labels)
         {
-            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-' || !label.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            if (!Syntax.IsValidHostLabel(label))
             {
-                error = $"The label \"{label}\" is not valid: 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen.";
+                error = $"The label \"{label}\" is not valid: 1 to {Limits.MaxDnsLabelLength} letters, digits or hyphens, not starting or ending with a hyphen.";
                 return false;
             }
         }
@@ -104,7 +105,7 @@ public static class HostnameRules
     public static string AliasFor(string name, string zone)
     {
         var label = name.Replace('.', '-');
-        if (label.Length > 63 || label.Contains("--", StringComparison.Ordinal))
+        if (label.Length > Limits.MaxDnsLabelLength || label.Contains("--", StringComparison.Ordinal))
         {
             label = "h-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(name)))[..20];
         }
