@@ -13,9 +13,13 @@ var app = builder.Build();
 // APIs answer errors as RFC 9457 problem details; pages get the HTML error and not-found pages.
 static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
 
+// Behind a TLS-terminating proxy: scheme and client address from the known proxies' X-Forwarded-* headers.
+app.UseForwardedHeaders();
+
+// In every environment, Development included: the developer exception page would echo the request's headers (API keys).
+app.UseWhen(IsApi, api => api.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ApiProblems.StatusCodeFor }));
 if (!app.Environment.IsDevelopment())
 {
-    app.UseWhen(IsApi, api => api.UseExceptionHandler());
     app.UseWhen(c => !IsApi(c), pages => pages.UseExceptionHandler("/Error", createScopeForErrors: true));
     app.UseHsts();
     app.UseHttpsRedirection();
@@ -24,6 +28,10 @@ if (!app.Environment.IsDevelopment())
 app.UseMiddleware<SecurityHeadersMiddleware>();
 app.UseWhen(c => !IsApi(c), pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 app.UseStaticFiles();
+
+// Routing after the status-code pages, so a re-executed /not-found is routed to its page instead of an empty 404.
+app.UseRouting();
+app.UseWhen(IsApi, api => api.UseMiddleware<AuthenticationFailureLimitMiddleware>());
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

@@ -75,6 +75,11 @@ public static class PortalServiceCollectionExtensions
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<SpeederaClaimsPrincipalFactory>();
 
+        // Every request checks the cookie against the account's security stamp (and reloads its roles), so a
+        // role change or a password reset ends access at once; it costs a user lookup per signed-in request.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
+        services.AddScoped<Features.Admin.StaffRoleService>();
+
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();
         services.AddScoped<IEmailSender<ApplicationUser>, OutboxIdentityEmailSender>();
@@ -104,7 +109,37 @@ public static class PortalServiceCollectionExtensions
         services.AddCustomerApi();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
-        services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section)
+            .Validate(o => o.KnownProxies.All(ProxyOptions.IsValidEntry), "Speedera:Proxy:KnownProxies entries must be addresses (10.0.0.5) or networks (10.0.0.0/24).")
+            .ValidateOnStart();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<ProxyOptions>>((o, proxy) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            if (proxy.Value.KnownProxies.Count > 0)
+            {
+                o.KnownProxies.Clear();
+                o.KnownIPNetworks.Clear();
+                foreach (var entry in proxy.Value.KnownProxies.Where(ProxyOptions.IsValidEntry))
+                {
+                    if (System.Net.IPAddress.TryParse(entry, out var address))
+                    {
+                        o.KnownProxies.Add(address);
+                    }
+                    else
+                    {
+                        o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(entry));
+                    }
+                }
+            }
+        });
+        services.AddOptions<AbuseLimitOptions>().BindConfiguration(AbuseLimitOptions.Section)
+            .Validate(o => o.FailedAuthenticationsPerWindow > 0 && o.FailedAuthenticationWindow > TimeSpan.Zero && o.MaxTrackedAddresses >= 100,
+                "Speedera:AbuseLimits needs FailedAuthenticationsPerWindow > 0, FailedAuthenticationWindow > 0 and MaxTrackedAddresses >= 100.")
+            .ValidateOnStart();
+        services.AddSingleton<AuthenticationFailureLimiter>();
+        services.AddSingleton<FailedLoginTracker>();
+        services.AddSingleton<FormReplayGuard>();
+        services.AddSingleton<NewApiKeyNotice>();
         services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
         return builder;
     }

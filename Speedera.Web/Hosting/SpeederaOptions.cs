@@ -59,3 +59,18 @@ public sealed class DatabaseOptions
     /// <summary>Required for Postgres; for SQLite defaults to <c>speedera.db</c> in the data directory.</summary>
     public string? ConnectionString { get; set; }
 }
+
+/// <summary>Settings under <c>Speedera:Proxy</c>: the TLS-terminating proxies whose forwarded headers are believed.</summary>
+public sealed class ProxyOptions
+{
+    public const string Section = "Speedera:Proxy";
+
+    /// <summary>
+    /// Addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/24</c>) of the proxies in front of the
+    /// portal. Empty: only loopback, for a proxy on the same machine. Headers from anyone else are ignored.
+    /// </summary>
+    public List<string> KnownProxies { get; set; } = [];
+
+    internal static bool IsValidEntry(string entry) =>
+        System.Net.IPAddress.TryParse(entry, out _) || System.Net.IPNetwork.TryParse(entry, out _);
+}

@@ -171,6 +171,36 @@ public abstract class AccountTests<TFactory>(TFactory factory) : IClassFixture<T
     }
 
     [Fact]
+    public async Task Lockout_answers_the_same_for_existing_and_unknown_accounts()
+    {
+        var existing = await CreateConfirmedCustomerAsync(factory.CreatePortalClient());
+        var unknown = NewEmail();
+
+        var forExisting = await WrongPasswordAnswersAsync(existing);
+        var forUnknown = await WrongPasswordAnswersAsync(unknown);
+
+        Assert.Contains(forExisting, a => a.EndsWith("/Account/Lockout", StringComparison.Ordinal));
+        Assert.Equal(forExisting, forUnknown);
+    }
+
+    private async Task<List<string>> WrongPasswordAnswersAsync(string email)
+    {
+        var client = factory.CreatePortalClient();
+        var answers = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            var (response, page) = await client.SubmitFormAsync("/Account/Login", "login", LoginFields(email, "Wrong-Password-9"));
+            answers.Add(response.StatusCode == HttpStatusCode.Redirect
+                ? $"{(int)response.StatusCode} {response.Headers.Location}"
+                : $"{(int)response.StatusCode} {page.QuerySelector(".alert-error, .validation-summary")?.TextContent.Trim()}");
+        }
+
+        var (lockout, lockoutPage) = await client.GetAsync("/Account/Lockout");
+        answers.Add($"{(int)lockout.StatusCode} {lockoutPage.QuerySelector("[data-testid=lockout]")?.TextContent.Trim()}");
+        return answers;
+    }
+
+    [Fact]
     public async Task Password_reset_by_emailed_link_sets_a_new_password()
     {
         var client = factory.CreatePortalClient();

@@ -25,6 +25,23 @@ public sealed partial class PortalClient(HttpClient http, PortalFactory factory)
         string path, string formName, IReadOnlyDictionary<string, string> fields)
     {
         var (_, page) = await GetAsync(path);
+        return await SubmitFormOnPageAsync(page, path, formName, fields);
+    }
+
+    /// <summary>Fills and submits the form named <paramref name="formName"/> on a page already fetched from <paramref name="path"/>.</summary>
+    public async Task<(HttpResponseMessage Response, IHtmlDocument Document)> SubmitFormOnPageAsync(
+        IHtmlDocument page, string path, string formName, IReadOnlyDictionary<string, string> fields)
+    {
+        var (action, values) = FillForm(page, path, formName, fields);
+        var response = await http.PostAsync(action, new FormUrlEncodedContent(values));
+        var html = await response.Content.ReadAsStringAsync();
+        return (response, Parser.ParseDocument(html));
+    }
+
+    /// <summary>What a browser would post for the form named <paramref name="formName"/>: its action and fields.</summary>
+    public static (string Action, Dictionary<string, string> Values) FillForm(
+        IHtmlDocument page, string path, string formName, IReadOnlyDictionary<string, string> fields)
+    {
         var form = page.Forms.FirstOrDefault(f => f.QuerySelector($"input[name=_handler][value='{formName}']") is not null)
             ?? throw new InvalidOperationException($"No form '{formName}' on {path}");
         var values = form.QuerySelectorAll<IHtmlInputElement>("input[type=hidden]")
@@ -36,9 +53,7 @@ public sealed partial class PortalClient(HttpClient http, PortalFactory factory)
         }
 
         var action = string.IsNullOrEmpty(form.GetAttribute("action")) ? path : form.GetAttribute("action")!;
-        var response = await http.PostAsync(action, new FormUrlEncodedContent(values));
-        var html = await response.Content.ReadAsStringAsync();
-        return (response, Parser.ParseDocument(html));
+        return (action, values);
     }
 
     public Task<HttpResponseMessage> PostRawAsync(string path, IReadOnlyDictionary<string, string> fields) =>
@@ -101,7 +116,7 @@ public sealed partial class PortalClient(HttpClient http, PortalFactory factory)
     }
 
     /// <summary>Path and query of an absolute link, so it can be followed through the test server.</summary>
-    public static string LocalPart(string link) => new Uri(link).PathAndQuery;
+    public static string LocalPart(string link) => Uri.TryCreate(link, UriKind.Absolute, out var uri) ? uri.PathAndQuery : link;
 
     [GeneratedRegex(@"https?://\S+")]
     private static partial Regex LinkPattern();

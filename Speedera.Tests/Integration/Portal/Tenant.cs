@@ -34,7 +34,12 @@ public sealed class Tenant
         await browser.GetAsync(PortalClient.LocalPart(await browser.WaitForMailLinkAsync(email, "Confirm your Speedera account")));
         Assert.Equal(HttpStatusCode.Redirect, (await browser.LogInAsync(email, password)).StatusCode);
 
-        var (_, page) = await browser.SubmitFormAsync("/api-keys", "create-key", new Dictionary<string, string> { ["Input.Name"] = "tests" });
+        var (created, page) = await browser.SubmitFormAsync("/api-keys", "create-key", new Dictionary<string, string> { ["Input.Name"] = "tests" });
+        if (created.StatusCode == HttpStatusCode.Redirect)
+        {
+            (_, page) = await browser.GetAsync(PortalClient.LocalPart(created.Headers.Location!.ToString()));
+        }
+
         var key = page.QuerySelector("[data-testid=api-key-value]")?.TextContent.Trim()
             ?? throw new InvalidOperationException("no API key shown");
         var api = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });

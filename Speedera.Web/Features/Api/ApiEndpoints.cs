@@ -34,6 +34,8 @@ public sealed record PurgeDto(Guid Id, string Hostname, string Kind, string Path
 
 public sealed record PurgeApiRequest(string Url, bool Soft);
 
+public sealed record PublishedDto(long? PublishedVersion);
+
 /// <summary>
 /// The customer REST API under <c>/api/v1</c>: the same services the pages call, authenticated with
 /// the organization's API keys, rate limited per key, errors as RFC 9457 problem details.
@@ -52,9 +54,16 @@ public static class ApiEndpoints
             .RequireAuthenticatedUser()
             .RequireRole(Roles.Customer)
             .RequireClaim(SpeederaClaimsPrincipalFactory.OrganizationClaim));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblems.Customize);
+
+        // Binding failures throw in every environment, so the exception handler answers them as problem details.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
-        services.AddOpenApi("v1", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/v1", StringComparison.Ordinal) == true);
+        services.AddOpenApi("v1", o =>
+        {
+            o.ShouldInclude = d => d.RelativePath?.StartsWith("api/v1", StringComparison.Ordinal) == true;
+            o.AddDocumentTransformer<CustomerApiDocumentTransformer>();
+        });
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -77,10 +86,13 @@ public static class ApiEndpoints
             .RequireAuthorization(Policy)
             .RequireRateLimiting(RateLimitPolicy)
             .DisableAntiforgery()
-            .WithTags("Speedera customer API");
+            .WithTags(CustomerApiDocumentTransformer.Tag)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapGet("/domains", async (ClaimsPrincipal user, DomainService domains, CancellationToken ct) =>
             TypedResults.Ok((await domains.ListAsync(Org(user), ct)).Select(h => ToDto(h, domains)).ToList()))
+            .WithName("ListDomains")
             .WithSummary("Every hostname of the key's organization.");
 
         api.MapPost("/domains", async (AddDomainRequest request, ClaimsPrincipal user, DomainService domains, CancellationToken ct) =>
@@ -104,44 +116,83 @@ public static class ApiEndpoints
 
             var created = await domains.FindAsync(Org(user), result.Id!.Value, ct);
             return Results.Created($"/api/v1/domains/{result.Id}", ToDto(created!, domains));
-        }).WithSummary("Registers a hostname: a name under the service zone, or the customer's own name to CNAME or delegate.");
+        })
+            .WithName("AddDomain")
+            .WithSummary("Registers a hostname: a name under the service zone, or the customer's own name to CNAME or delegate.")
+            .Produces<DomainDto>(StatusCodes.Status201Created)
+            .ProducesValidationProblem();
 
         api.MapGet("/domains/{id:guid}", async (Guid id, ClaimsPrincipal user, DomainService domains, CancellationToken ct) =>
-            await domains.FindAsync(Org(user), id, ct) is { } h ? Results.Ok(ToDto(h, domains)) : NotFound());
+            await domains.FindAsync(Org(user), id, ct) is { } h ? Results.Ok(ToDto(h, domains)) : NotFound())
+            .WithName("GetDomain")
+            .WithSummary("One hostname of the key's organization, with its verification state.")
+            .Produces<DomainDto>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapDelete("/domains/{id:guid}", async (Guid id, ClaimsPrincipal user, DomainService domains, CancellationToken ct) =>
         {
             var result = await domains.DeleteAsync(Org(user), id, user.Identity!.Name!, ct);
             return result.Succeeded ? Results.NoContent() : Problem(result);
-        });
+        })
+            .WithName("DeleteDomain")
+            .WithSummary("Removes a hostname and publishes a configuration without it.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/domains/{id:guid}/verify", async (Guid id, ClaimsPrincipal user, DomainService domains, CancellationToken ct) =>
         {
             var result = await domains.VerifyAsync(Org(user), id, user.Identity!.Name!, ct);
             return result.Succeeded ? Results.Ok(ToDto((await domains.FindAsync(Org(user), id, ct))!, domains)) : Problem(result);
-        }).WithSummary("Looks up the hostname's CNAME or NS records now and updates its verification state.");
+        })
+            .WithName("VerifyDomain")
+            .WithSummary("Looks up the hostname's CNAME or NS records now and updates its verification state.")
+            .Produces<DomainDto>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/domains/{id:guid}/gtm", async (Guid id, ClaimsPrincipal user, DomainService domains, CancellationToken ct) =>
-            await domains.FindAsync(Org(user), id, ct) is { } h ? Results.Ok(GtmSettingsInput.From(h)) : NotFound());
+            await domains.FindAsync(Org(user), id, ct) is { } h ? Results.Ok(GtmSettingsInput.From(h)) : NotFound())
+            .WithName("GetGtmSettings")
+            .WithSummary("The hostname's traffic management settings.")
+            .Produces<GtmSettingsInput>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPut("/domains/{id:guid}/gtm", async (Guid id, GtmSettingsInput settings, ClaimsPrincipal user, DomainService domains, CancellationToken ct) =>
         {
             var result = await domains.UpdateGtmAsync(Org(user), id, settings, user.Identity!.Name!, ct);
-            return result.Succeeded ? Results.Ok(new { publishedVersion = result.PublishedVersion }) : Problem(result);
-        }).WithSummary("Replaces the traffic management settings: addresses, service test, weights, failover, persistence, TTL. Publishes a new configuration.");
+            return result.Succeeded ? Results.Ok(new PublishedDto(result.PublishedVersion)) : Problem(result);
+        })
+            .WithName("UpdateGtmSettings")
+            .WithSummary("Replaces the traffic management settings: addresses, service test, weights, failover, persistence, TTL. Publishes a new configuration.")
+            .Produces<PublishedDto>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/domains/{id:guid}/live", async (Guid id, ClaimsPrincipal user, DomainService domains, ILiveStateSource live, CancellationToken ct) =>
             await domains.FindAsync(Org(user), id, ct) is { } h ? Results.Ok(await live.ForHostnameAsync(h, ct)) : NotFound())
-            .WithSummary("Per address: up, down or stale from the probes, last response time, and the POPs handing it out.");
+            .WithName("GetLiveState")
+            .WithSummary("Per address: up, down or stale from the probes, last response time, and the POPs handing it out.")
+            .Produces<IReadOnlyList<AddressLiveState>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/domains/{id:guid}/cdn", async (Guid id, ClaimsPrincipal user, DomainService domains, CancellationToken ct) =>
-            await domains.FindAsync(Org(user), id, ct) is { } h ? Results.Ok(CdnSettingsInput.From(h)) : NotFound());
+            await domains.FindAsync(Org(user), id, ct) is { } h ? Results.Ok(CdnSettingsInput.From(h)) : NotFound())
+            .WithName("GetCdnSettings")
+            .WithSummary("The hostname's content delivery settings: origin, scheme, port, Host header, default TTL.")
+            .Produces<CdnSettingsInput>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPut("/domains/{id:guid}/cdn", async (Guid id, CdnSettingsInput settings, ClaimsPrincipal user, DomainService domains, CancellationToken ct) =>
         {
             var result = await domains.UpdateCdnAsync(Org(user), id, settings, user.Identity!.Name!, ct);
-            return result.Succeeded ? Results.Ok(new { publishedVersion = result.PublishedVersion }) : Problem(result);
-        });
+            return result.Succeeded ? Results.Ok(new PublishedDto(result.PublishedVersion)) : Problem(result);
+        })
+            .WithName("UpdateCdnSettings")
+            .WithSummary("Replaces the content delivery settings. Publishes a new configuration.")
+            .Produces<PublishedDto>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/domains/{id:guid}/purges", async (Guid id, PurgeApiRequest request, ClaimsPrincipal user, PurgeService purges, CancellationToken ct) =>
         {
@@ -149,16 +200,28 @@ public static class ApiEndpoints
             return result.Succeeded
                 ? Results.Accepted($"/api/v1/purges/{result.Id}", ToDto((await purges.FindAsync(Org(user), result.Id!.Value, ct))!))
                 : Problem(result);
-        }).WithSummary("Orders a purge of one URL, a directory (ending in /) or the whole site on every cache node.");
+        })
+            .WithName("OrderPurge")
+            .WithSummary("Orders a purge of one URL, a directory (ending in /) or the whole site on every cache node.")
+            .Produces<PurgeDto>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/domains/{id:guid}/purges", async (Guid id, ClaimsPrincipal user, DomainService domains, PurgeService purges, CancellationToken ct) =>
             await domains.FindAsync(Org(user), id, ct) is null
                 ? NotFound()
-                : Results.Ok((await purges.HistoryAsync(Org(user), id, ct)).Select(ToDto).ToList()));
+                : Results.Ok((await purges.HistoryAsync(Org(user), id, ct)).Select(ToDto).ToList()))
+            .WithName("ListPurges")
+            .WithSummary("The hostname's latest purge orders, newest first, with their status on each cache node.")
+            .Produces<List<PurgeDto>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/purges/{id:guid}", async (Guid id, ClaimsPrincipal user, PurgeService purges, CancellationToken ct) =>
             await purges.FindAsync(Org(user), id, ct) is { } p ? Results.Ok(ToDto(p)) : NotFound())
-            .WithSummary("A purge order with its status on each cache node.");
+            .WithName("GetPurge")
+            .WithSummary("A purge order with its status on each cache node.")
+            .Produces<PurgeDto>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return endpoints;
     }

@@ -128,7 +128,8 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyService keys)
+    ApiKeyService keys,
+    Hosting.AuthenticationFailureLimiter failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -144,6 +145,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var key = await keys.AuthenticateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
         if (key is null)
         {
+            failures.RecordFailure(Context.Connection.RemoteIpAddress);
             return AuthenticateResult.Fail("Unknown or revoked API key.");
         }
 
@@ -156,11 +158,15 @@ public sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        // RFC 6750 section 3: a presented but unknown key is an invalid_token; no key at all gets the bare challenge.
+        var failed = (await HandleAuthenticateOnceSafeAsync()).Failure is not null;
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = "Bearer";
-        return Results.Problem("Send Authorization: Bearer <API key>; create keys under Account → API keys.", statusCode: 401).ExecuteAsync(Context);
+        Response.Headers.WWWAuthenticate = failed ? "Bearer realm=\"speedera\", error=\"invalid_token\"" : "Bearer realm=\"speedera\"";
+        await Results.Problem(
+            failed ? "The API key is unknown or revoked." : "Send Authorization: Bearer <API key>; create keys under Account → API keys.",
+            statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(Context);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

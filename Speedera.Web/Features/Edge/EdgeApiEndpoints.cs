@@ -35,14 +35,21 @@ public static partial class EdgeApiEndpoints
     private static async ValueTask<object?> AuthenticateNodeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        var failures = http.RequestServices.GetRequiredService<Hosting.AuthenticationFailureLimiter>();
         if (!EdgeApi.TryParseAuthorization(http.Request.Headers.Authorization, out var nodeId, out var key))
         {
+            if (http.Request.Headers.Authorization.Count > 0)
+            {
+                failures.RecordFailure(http.Connection.RemoteIpAddress);
+            }
+
             return Unauthorized(http, "Send Authorization: Node <node-id>:<key>.");
         }
 
         var nodes = http.RequestServices.GetRequiredService<EdgeNodeService>();
         if (!await nodes.AuthenticateAsync(nodeId, key, http.RequestAborted))
         {
+            failures.RecordFailure(http.Connection.RemoteIpAddress);
             return Unauthorized(http, "Unknown node or revoked key.");
         }
 

@@ -1,0 +1,137 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+
+namespace Speedera.Tests.Integration.Portal;
+
+/// <summary>The portal behind a TLS-terminating proxy: it knows its HTTPS port, so plain HTTP is redirected.</summary>
+public sealed class HttpsPortalFactory : PortalFactory
+{
+    public override string ProviderName => "Sqlite";
+
+    protected override IEnumerable<KeyValuePair<string, string>> DatabaseSettings() =>
+        [new("Database:Provider", "Sqlite"), new("https_port", "443")];
+}
+
+/// <summary>Forwarded headers from a known proxy; the client address is set on the in-memory connection only.</summary>
+public sealed class ForwardedHeadersTests(HttpsPortalFactory factory) : IClassFixture<HttpsPortalFactory>
+{
+    [Fact]
+    public async Task Https_forwarded_by_a_known_proxy_is_not_redirected()
+    {
+        var direct = await SendAsync(IPAddress.Loopback, forwardedProto: null);
+        Assert.Equal(StatusCodes.Status307TemporaryRedirect, direct.Response.StatusCode);
+        Assert.StartsWith("https://", direct.Response.Headers.Location.ToString());
+
+        var proxied = await SendAsync(IPAddress.Loopback, forwardedProto: "https");
+        Assert.Equal(StatusCodes.Status200OK, proxied.Response.StatusCode);
+        Assert.True(proxied.Request.IsHttps);
+        Assert.StartsWith("max-age=", proxied.Response.Headers.StrictTransportSecurity.ToString());
+    }
+
+    [Fact]
+    public async Task Forwarded_headers_from_an_unknown_address_are_ignored()
+    {
+        var spoofed = await SendAsync(IPAddress.Parse("203.0.113.9"), forwardedProto: "https");
+
+        Assert.Equal(StatusCodes.Status307TemporaryRedirect, spoofed.Response.StatusCode);
+    }
+
+    private Task<HttpContext> SendAsync(IPAddress from, string? forwardedProto) =>
+        factory.Server.SendAsync(context =>
+        {
+            context.Request.Method = HttpMethods.Get;
+            context.Request.Path = "/Account/Login";
+            context.Request.Host = new HostString("portal.example");
+            context.Connection.RemoteIpAddress = from;
+            if (forwardedProto is not null)
+            {
+                context.Request.Headers["X-Forwarded-Proto"] = forwardedProto;
+                context.Request.Headers["X-Forwarded-For"] = "198.51.100.20";
+            }
+        });
+}
+
+/// <summary>Not-found pages, and forms that a reload cannot submit twice.</summary>
+public abstract class PageBehaviourTests<TFactory>(TFactory factory) : IClassFixture<TFactory>
+    where TFactory : PortalFactory
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Unknown_address_renders_the_portal_not_found_page_with_404(bool signedIn)
+    {
+        var client = signedIn ? (await Tenant.CreateAsync(factory, "Lost Shop")).Browser : factory.CreatePortalClient();
+
+        var (response, page) = await client.GetAsync("/no/such/page-" + Guid.NewGuid().ToString("N")[..6]);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Page not found", page.QuerySelector("h1")?.TextContent.Trim());
+        Assert.NotNull(page.QuerySelector("nav, .nav-heading, header"));
+    }
+
+    [Fact]
+    public async Task Reloading_after_a_purge_does_not_order_it_twice()
+    {
+        var tenant = await Tenant.CreateAsync(factory, "Reload Shop");
+        var label = "rl" + Guid.NewGuid().ToString("N")[..8];
+        var id = (await tenant.PostJsonAsync("/api/v1/domains", new { name = label, cdn = true, gtm = false, origin = "127.0.0.1" }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var path = $"/content/{id}";
+
+        var (_, form) = await tenant.Browser.GetAsync(path);
+        var (action, values) = PortalClient.FillForm(form, path, "purge", new Dictionary<string, string> { ["PurgeInput.Url"] = $"http://{label}.speedera.net/images/" });
+        var posted = await tenant.Browser.PostRawAsync(action, values);
+
+        // Post/Redirect/Get: the browser's reload repeats the GET, not the POST.
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        var (reloaded, page) = await tenant.Browser.GetAsync(PortalClient.LocalPart(posted.Headers.Location!.ToString()));
+        Assert.Equal(HttpStatusCode.OK, reloaded.StatusCode);
+        Assert.Contains("Purge ordered", page.QuerySelector(".alert-success")?.TextContent ?? "(no message)");
+        await tenant.Browser.GetAsync(PortalClient.LocalPart(posted.Headers.Location!.ToString()));
+
+        // A resent POST (back button, double click, "resend" in the dialog) orders nothing new.
+        var resent = await tenant.Browser.PostRawAsync(action, values);
+        Assert.Equal(HttpStatusCode.Redirect, resent.StatusCode);
+        Assert.Equal(1, await factory.WithDbAsync(db => db.PurgeOrders.CountAsync(p => p.HostnameId == id)));
+
+        // A new form (a new page view) is a new purge.
+        await tenant.Browser.SubmitFormAsync(path, "purge", new Dictionary<string, string> { ["PurgeInput.Url"] = $"http://{label}.speedera.net/images/" });
+        Assert.Equal(2, await factory.WithDbAsync(db => db.PurgeOrders.CountAsync(p => p.HostnameId == id)));
+    }
+
+    [Fact]
+    public async Task Reloading_after_creating_an_api_key_does_not_create_another()
+    {
+        var tenant = await Tenant.CreateAsync(factory, "Key Reload Shop");
+        var name = "reload-" + Guid.NewGuid().ToString("N")[..6];
+
+        var (_, form) = await tenant.Browser.GetAsync("/api-keys");
+        var (action, values) = PortalClient.FillForm(form, "/api-keys", "create-key", new Dictionary<string, string> { ["Input.Name"] = name });
+        var posted = await tenant.Browser.PostRawAsync(action, values);
+
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        var location = PortalClient.LocalPart(posted.Headers.Location!.ToString());
+        var (_, shown) = await tenant.Browser.GetAsync(location);
+        var key = shown.QuerySelector("[data-testid=api-key-value]")?.TextContent.Trim();
+        Assert.StartsWith("spk_", key);
+
+        // The key is shown once: a reload shows the list, not the key again.
+        var (_, reloaded) = await tenant.Browser.GetAsync(location);
+        Assert.Null(reloaded.QuerySelector("[data-testid=api-key-value]"));
+        Assert.DoesNotContain(key!, reloaded.Body!.InnerHtml);
+
+        var resent = await tenant.Browser.PostRawAsync(action, values);
+        Assert.Equal(HttpStatusCode.Redirect, resent.StatusCode);
+        Assert.Equal(1, await factory.WithDbAsync(db => db.ApiKeys.CountAsync(k => k.Name == name)));
+
+        // The key works.
+        using var api = factory.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/domains")).StatusCode);
+    }
+}
+
+public sealed class SqlitePageBehaviourTests(SqlitePortalFactory factory) : PageBehaviourTests<SqlitePortalFactory>(factory);
+
+public sealed class PostgresPageBehaviourTests(PostgresPortalFactory factory) : PageBehaviourTests<PostgresPortalFactory>(factory);

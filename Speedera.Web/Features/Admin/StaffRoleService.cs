@@ -1,0 +1,112 @@
+using Microsoft.AspNetCore.Identity;
+using Speedera.Web.Data;
+
+namespace Speedera.Web.Features.Admin;
+
+public sealed record RoleChange(bool Succeeded, string Message, string? Email = null)
+{
+    public static RoleChange Refused(string message) => new(false, "Error: " + message);
+}
+
+/// <summary>
+/// Grants and revokes staff roles. Every change rotates the account's security stamp, so sessions
+/// signed in before it lose their access on their next request (the cookie is validated on every
+/// request); the last Admin cannot be revoked, so the portal always has someone to manage it.
+/// </summary>
+public sealed class StaffRoleService(UserManager<ApplicationUser> users)
+{
+    public static readonly IReadOnlyList<string> StaffRoles = [Roles.Noc, Roles.Finance, Roles.Admin];
+
+    // Two admins revoking each other at the same moment must not leave none (one portal process;
+    // several instances would need a database lock here).
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    /// <summary>Checks a revocation without doing it, for the confirmation step.</summary>
+    public async Task<RoleChange> CheckRevokeAsync(string userId, string role)
+    {
+        var (user, error) = await FindStaffAsync(userId, role);
+        return error ?? await CheckRevokeAsync(user!, role);
+    }
+
+    public async Task<RoleChange> RevokeAsync(string userId, string role)
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            var (user, error) = await FindStaffAsync(userId, role);
+            if ((error ?? await CheckRevokeAsync(user!, role)) is { Succeeded: false } refused)
+            {
+                return refused;
+            }
+
+            var result = await users.RemoveFromRoleAsync(user!, role);
+            if (result.Succeeded)
+            {
+                result = await users.UpdateSecurityStampAsync(user!);
+            }
+
+            return result.Succeeded
+                ? new RoleChange(true, $"{role} revoked from {user!.Email}; their open sessions lost access at once.", user.Email)
+                : RoleChange.Refused(string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    public async Task<RoleChange> GrantAsync(string userId, string role)
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            var (user, error) = await FindStaffAsync(userId, role);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            if (await users.IsInRoleAsync(user!, role))
+            {
+                return RoleChange.Refused($"{user!.Email} already has {role}.");
+            }
+
+            var result = await users.AddToRoleAsync(user!, role);
+            if (result.Succeeded)
+            {
+                result = await users.UpdateSecurityStampAsync(user!);
+            }
+
+            return result.Succeeded
+                ? new RoleChange(true, $"{role} granted to {user!.Email}; they sign in again to use it.", user.Email)
+                : RoleChange.Refused(string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private async Task<(ApplicationUser? User, RoleChange? Error)> FindStaffAsync(string userId, string role)
+    {
+        var user = await users.FindByIdAsync(userId);
+        return user is null || user.OrganizationId is not null || !StaffRoles.Contains(role)
+            ? (null, RoleChange.Refused("That change is not possible."))
+            : (user, null);
+    }
+
+    private async Task<RoleChange> CheckRevokeAsync(ApplicationUser user, string role)
+    {
+        if (!await users.IsInRoleAsync(user, role))
+        {
+            return RoleChange.Refused($"{user.Email} does not have {role}.");
+        }
+
+        if (role == Roles.Admin && !(await users.GetUsersInRoleAsync(Roles.Admin)).Any(u => u.Id != user.Id && u.EmailConfirmed))
+        {
+            return RoleChange.Refused($"{user.Email} is the last Admin: grant Admin to another staff member first.");
+        }
+
+        return new RoleChange(true, "", user.Email);
+    }
+}
