@@ -17,7 +17,11 @@ static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegment
 app.UseForwardedHeaders();
 
 // In every environment, Development included: the developer exception page would echo the request's headers (API keys).
-app.UseWhen(IsApi, api => api.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ApiProblems.StatusCodeFor }));
+app.UseWhen(IsApi, api => api.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    StatusCodeSelector = ApiProblems.StatusCodeFor,
+    SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
+}));
 if (!app.Environment.IsDevelopment())
 {
     app.UseWhen(c => !IsApi(c), pages => pages.UseExceptionHandler("/Error", createScopeForErrors: true));

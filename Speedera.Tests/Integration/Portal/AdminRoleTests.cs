@@ -70,6 +70,22 @@ public abstract class AdminRoleTests<TFactory>(TFactory factory) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync("/noc/network")).Response.StatusCode);
     }
 
+    [Fact]
+    public async Task Adding_a_staff_member_redirects_and_mails_a_link_to_choose_a_password()
+    {
+        var admin = await SignedInAdminAsync();
+        var email = $"new-staff-{Guid.NewGuid():N}@speedera.test";
+
+        var (added, _) = await admin.SubmitFormAsync("/admin/users", "add-staff", new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Role"] = Roles.Finance });
+
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        var (_, page) = await admin.GetAsync(PortalClient.LocalPart(added.Headers.Location!.ToString()));
+        Assert.Contains($"{email} added as {Roles.Finance}", page.QuerySelector(".alert-success")!.TextContent);
+        var id = await factory.WithDbAsync(db => Task.FromResult(db.Users.Single(u => u.Email == email).Id));
+        Assert.True(await IsInRoleAsync(id, Roles.Finance));
+        Assert.StartsWith("http", await admin.WaitForMailLinkAsync(email, "Reset your Speedera password"));
+    }
+
     private async Task<PortalClient> SignedInAdminAsync()
     {
         var admin = factory.CreatePortalClient();
