@@ -22,6 +22,11 @@ public sealed partial class DatabaseInitializer(
     /// <summary>Returns the generated admin password when one had to be created, else null.</summary>
     public async Task<string?> InitializeAsync(CancellationToken cancellationToken)
     {
+        if (await LegacyMigrations.AdoptAsync(db, cancellationToken) is { } baseline)
+        {
+            Log.AdoptedLegacyDatabase(logger, LegacyMigrations.Last, baseline);
+        }
+
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count > 0)
         {
@@ -98,5 +103,8 @@ public sealed partial class DatabaseInitializer(
 
         [LoggerMessage(1001, LogLevel.Information, "Created the admin account {Email}")]
         public static partial void AdminCreated(ILogger logger, string email);
+
+        [LoggerMessage(1002, LogLevel.Information, "Database made by the hand-written migrations (up to {Legacy}) adopted as EF Core migration {Baseline}")]
+        public static partial void AdoptedLegacyDatabase(ILogger logger, string legacy, string baseline);
     }
 }

@@ -1,15 +1,11 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Speedera.Web.Hosting;
 
 namespace Speedera.Web.Data;
 
 public static class DatabaseServiceCollectionExtensions
 {
-    private static readonly SqliteConnectionSetup SqliteSetup = new();
-
-    /// <summary>Registers <see cref="SpeederaDbContext"/> on SQLite (default) or PostgreSQL.</summary>
+    /// <summary>Registers <see cref="SpeederaDbContext"/> on SQLite (default), PostgreSQL or SQL Server.</summary>
     public static IServiceCollection AddSpeederaDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -30,20 +26,12 @@ public static class DatabaseServiceCollectionExtensions
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             throw new InvalidOperationException(
-                "Database:ConnectionString is required when Database:Provider is Postgres " +
-                "(e.g. Database__ConnectionString='Host=127.0.0.1;Port=5432;Database=speedera;Username=speedera;Password=...').");
+                $"Database:ConnectionString is required when Database:Provider is {database.Provider} " +
+                "(e.g. Database__ConnectionString='Host=127.0.0.1;Port=5432;Database=speedera;Username=speedera;Password=...' for Postgres, " +
+                "'Server=...;Database=speedera;User Id=...;Password=...' for SqlServer).");
         }
 
-        services.AddDbContext<SpeederaDbContext>(options =>
-        {
-            _ = database.Provider switch
-            {
-                DatabaseProvider.Postgres => options.UseNpgsql(connectionString),
-                _ => options.UseSqlite(connectionString).AddInterceptors(SqliteSetup),
-            };
-            // Migrations are hand-written, without a model snapshot; SchemaTests guard against drift.
-            options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
-        });
+        SpeederaDatabase.Register(services, database.Provider, connectionString);
         return services;
     }
 }

@@ -8,12 +8,23 @@ namespace Speedera.Web.Data;
 
 /// <summary>
 /// The control plane's database. Features add their entities in partial files
-/// (<c>SpeederaDbContext.Feature.cs</c>) through the partial <c>Configure*</c> hooks, and their
-/// tables through hand-written migrations in <c>Data/Migrations</c>.
+/// (<c>SpeederaDbContext.Feature.cs</c>) through the partial <c>Configure*</c> hooks. The schema
+/// is migrated through one subclass per provider (<see cref="SqliteSpeederaDbContext"/>, ...), each
+/// with its own EF Core migrations and model snapshot in <c>Data/Migrations/&lt;Provider&gt;</c>.
 /// </summary>
-public partial class SpeederaDbContext(DbContextOptions<SpeederaDbContext> options)
-    : IdentityDbContext<ApplicationUser>(options)
+public partial class SpeederaDbContext : IdentityDbContext<ApplicationUser>
 {
+    /// <summary>A context without migrations: for reading an existing database (tests, tools).</summary>
+    public SpeederaDbContext(DbContextOptions<SpeederaDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected SpeederaDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<Organization> Organizations => Set<Organization>();
 
     public DbSet<PopEntity> Pops => Set<PopEntity>();

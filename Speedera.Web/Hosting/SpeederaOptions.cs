@@ -47,6 +47,7 @@ public enum DatabaseProvider
 {
     Sqlite,
     Postgres,
+    SqlServer,
 }
 
 /// <summary>Settings under <c>Database</c>.</summary>
@@ -56,7 +57,7 @@ public sealed class DatabaseOptions
 
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
-    /// <summary>Required for Postgres; for SQLite defaults to <c>speedera.db</c> in the data directory.</summary>
+    /// <summary>Required for Postgres and SqlServer; for SQLite defaults to <c>speedera.db</c> in the data directory.</summary>
     public string? ConnectionString { get; set; }
 }
 

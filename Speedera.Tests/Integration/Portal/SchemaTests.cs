@@ -1,109 +1,138 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 using Speedera.Web.Data;
-using Speedera.Web.Data.Migrations;
+using Speedera.Web.Hosting;
 
 namespace Speedera.Tests.Integration.Portal;
 
 /// <summary>
-/// Migrations are hand-written, so these tests hold them to the model: migrating an empty database
-/// must give the same schema as creating it from the model, and upgrading an old database keeps its rows.
+/// Each provider's EF Core migrations against a real database: migrating an empty database gives the model's
+/// schema, and a database made by the removed hand-written migrations (a SQL fixture of their schema and
+/// the rows the old portal wrote) is adopted at the baseline and upgraded without losing data.
 /// </summary>
 public abstract class SchemaTests : IAsyncLifetime
 {
-    protected abstract Task<DbContextOptions<SpeederaDbContext>> NewDatabaseAsync();
+    protected abstract DatabaseProvider Provider { get; }
+
+    /// <summary>A fresh empty database; returns its connection string.</summary>
+    protected abstract Task<string> NewDatabaseAsync();
 
     protected abstract Task<IReadOnlyList<string>> DescribeSchemaAsync(DbConnection connection);
+
+    protected abstract DbConnection Connect(string connectionString);
+
+    /// <summary>The fixture file under Integration/Portal/Fixtures holding the old schema and data.</summary>
+    protected abstract string LegacyFixture { get; }
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
+    private SpeederaDbContext Open(string connectionString) => SpeederaDatabase.CreateContext(Provider, connectionString);
+
     [Fact]
     public async Task Migrating_an_empty_database_gives_exactly_the_model_schema()
     {
-        await using var migrated = new SpeederaDbContext(await NewDatabaseAsync());
+        await using var migrated = Open(await NewDatabaseAsync());
         await migrated.Database.MigrateAsync();
-        await using var created = new SpeederaDbContext(await NewDatabaseAsync());
+        await using var created = Open(await NewDatabaseAsync());
         await created.Database.EnsureCreatedAsync();
 
-        var fromMigrations = (await DescribeSchemaAsync(migrated.Database.GetDbConnection()))
-            .Where(line => !line.StartsWith("__EFMigrations", StringComparison.Ordinal)).ToList();
-        var fromModel = await DescribeSchemaAsync(created.Database.GetDbConnection());
-
-        Assert.Equal(fromModel, fromMigrations);
+        Assert.Equal(await DescribeAsync(created), await DescribeAsync(migrated));
     }
 
     [Fact]
-    public async Task Upgrading_an_initial_schema_database_keeps_its_data()
+    public async Task Upgrading_a_database_made_by_the_hand_written_migrations_keeps_its_data()
     {
-        var options = await NewDatabaseAsync();
-        await using (var old = new SpeederaDbContext(options))
+        var connectionString = await LoadLegacyFixtureAsync();
+        await using (var old = Open(connectionString))
         {
-            await old.GetService<IMigrator>().MigrateAsync(MigrationIds.InitialSchema);
-            Assert.Equal([MigrationIds.InitialSchema], await old.Database.GetAppliedMigrationsAsync());
-
-            // Rows written with plain SQL as the old version would have written them.
-            var orgId = Guid.Parse("6a1f9c1e-0000-4000-8000-000000000001");
-            var serverId = Guid.Parse("6a1f9c1e-0000-4000-8000-000000000002");
-            var created = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
-            await old.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "Organizations" ("Id", "Name", "CreatedAt") VALUES ({orgId}, {"Old Customer Ltd"}, {created})""");
-            await old.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "AspNetUsers" ("Id", "UserName", "NormalizedUserName", "Email", "NormalizedEmail", "EmailConfirmed", "PhoneNumberConfirmed", "TwoFactorEnabled", "LockoutEnabled", "AccessFailedCount", "OrganizationId", "CreatedAt") VALUES ({"u1"}, {"old@example.test"}, {"OLD@EXAMPLE.TEST"}, {"old@example.test"}, {"OLD@EXAMPLE.TEST"}, {true}, {false}, {false}, {true}, {0}, {orgId}, {created})""");
-            await old.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "Pops" ("Id", "Name", "City", "Country", "Latitude", "Longitude", "Network") VALUES ({"ams"}, {"Amsterdam"}, {"Amsterdam"}, {"NL"}, {52.37}, {4.9}, {"AMS-IX"})""");
-            await old.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "Servers" ("Id", "Name", "PopId", "Address", "Enabled") VALUES ({serverId}, {"cache1.ams"}, {"ams"}, {"127.0.0.99"}, {true})""");
+            Assert.Equal(LegacyMigrations.Ids, await old.Database.GetAppliedMigrationsAsync());
         }
 
-        await using var upgraded = new SpeederaDbContext(options);
+        // What the portal's start-up (DatabaseInitializer) does.
+        await using var upgraded = Open(connectionString);
+        Assert.Equal(upgraded.Database.GetMigrations().First(), await LegacyMigrations.AdoptAsync(upgraded, CancellationToken.None));
         await upgraded.Database.MigrateAsync();
 
-        Assert.Empty(await upgraded.Database.GetPendingMigrationsAsync());
+        Assert.Equal(upgraded.Database.GetMigrations(), await upgraded.Database.GetAppliedMigrationsAsync());
         var user = await upgraded.Users.Include(u => u.Organization).SingleAsync(u => u.Email == "old@example.test");
         Assert.Equal("Old Customer Ltd", user.Organization!.Name);
         Assert.Equal(new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), user.Organization.CreatedAt);
+        Assert.Equal(["Customer"], await upgraded.UserRoles.Where(r => r.UserId == user.Id)
+            .Join(upgraded.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name!).ToListAsync());
         var server = await upgraded.Servers.Include(s => s.Pop).SingleAsync(s => s.Address == "127.0.0.99");
         Assert.Equal("Amsterdam", server.Pop!.Name);
+        var hostname = await upgraded.Hostnames.SingleAsync(h => h.OrganizationId == user.OrganizationId);
+        Assert.Equal(("www.old.example", VerificationState.Active, TimeSpan.FromMinutes(5)), (hostname.Name, hostname.Verification, hostname.PersistenceAccessTimeout));
+        Assert.Equal("spk_old", (await upgraded.ApiKeys.SingleAsync()).Prefix);
 
-        // The new tables work alongside the old rows.
-        upgraded.Hostnames.Add(new HostnameEntity { Id = Guid.NewGuid(), OrganizationId = user.OrganizationId!.Value, Name = "www.old.example" });
+        // The upgraded schema is the one a fresh database gets, and new rows go in beside the old ones.
+        await using var fresh = Open(await NewDatabaseAsync());
+        await fresh.Database.MigrateAsync();
+        Assert.Equal(await DescribeAsync(fresh), await DescribeAsync(upgraded));
+        upgraded.Hostnames.Add(new HostnameEntity { Id = Guid.NewGuid(), OrganizationId = user.OrganizationId!.Value, Name = "api.old.example" });
         await upgraded.SaveChangesAsync();
-        Assert.Equal(1, await upgraded.Hostnames.CountAsync(h => h.OrganizationId == user.OrganizationId));
+        Assert.Equal(2, await upgraded.Hostnames.CountAsync(h => h.OrganizationId == user.OrganizationId));
     }
 
-    // The Identity part of the model follows IdentityOptions from the application's services, as in the portal.
-    private static readonly IServiceProvider IdentityServices = new ServiceCollection()
-        .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = SpeederaDbContext.IdentitySchema)
-        .BuildServiceProvider();
-
-    protected static DbContextOptions<SpeederaDbContext> Options(Action<DbContextOptionsBuilder<SpeederaDbContext>> provider)
+    [Fact]
+    public async Task Adopting_an_already_adopted_database_changes_nothing()
     {
-        var builder = new DbContextOptionsBuilder<SpeederaDbContext>();
-        provider(builder);
-        builder.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
-        builder.UseApplicationServiceProvider(IdentityServices);
-        return builder.Options;
+        var connectionString = await LoadLegacyFixtureAsync();
+        await using var db = Open(connectionString);
+        await LegacyMigrations.AdoptAsync(db, CancellationToken.None);
+        await db.Database.MigrateAsync();
+
+        Assert.Null(await LegacyMigrations.AdoptAsync(db, CancellationToken.None));
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
     }
+
+    [Fact]
+    public async Task A_database_part_way_through_the_hand_written_migrations_is_refused_with_a_message()
+    {
+        var connectionString = await LoadLegacyFixtureAsync();
+        await using var db = Open(connectionString);
+        await db.Database.ExecuteSqlRawAsync("""DELETE FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261122000013_ApiKeys'""");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => LegacyMigrations.AdoptAsync(db, CancellationToken.None));
+        Assert.Contains("only up to 20261122000012_ContentAndUsage", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<string> LoadLegacyFixtureAsync()
+    {
+        var connectionString = await NewDatabaseAsync();
+        var script = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Integration", "Portal", "Fixtures", LegacyFixture));
+        await using var connection = Connect(connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = script;
+        await command.ExecuteNonQueryAsync();
+        return connectionString;
+    }
+
+    private async Task<List<string>> DescribeAsync(SpeederaDbContext db) =>
+        (await DescribeSchemaAsync(db.Database.GetDbConnection()))
+            .Where(line => !line.StartsWith("__EFMigrations", StringComparison.Ordinal)).ToList();
 }
 
 public sealed class SqliteSchemaTests : SchemaTests
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), "speedera-schema", Guid.NewGuid().ToString("N"));
 
-    protected override Task<DbContextOptions<SpeederaDbContext>> NewDatabaseAsync()
+    protected override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    protected override string LegacyFixture => "legacy-0013-sqlite.sql";
+
+    protected override Task<string> NewDatabaseAsync()
     {
         Directory.CreateDirectory(directory);
         var file = Path.Combine(directory, Guid.NewGuid().ToString("N") + ".db");
-        return Task.FromResult(Options(b => b.UseSqlite($"Data Source={file};Foreign Keys=True;Pooling=False")));
+        return Task.FromResult($"Data Source={file};Foreign Keys=True;Pooling=False");
     }
+
+    protected override DbConnection Connect(string connectionString) => new SqliteConnection(connectionString);
 
     protected override async Task<IReadOnlyList<string>> DescribeSchemaAsync(DbConnection connection)
     {
@@ -163,14 +192,19 @@ public sealed class PostgresSchemaTests : SchemaTests
 {
     private readonly List<string> databases = [];
 
-    protected override async Task<DbContextOptions<SpeederaDbContext>> NewDatabaseAsync()
+    protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
+
+    protected override string LegacyFixture => "legacy-0013-postgres.sql";
+
+    protected override async Task<string> NewDatabaseAsync()
     {
         var name = "speedera_schema_" + Guid.NewGuid().ToString("N")[..12];
         await PostgresServer.CreateDatabaseAsync(name);
         databases.Add(name);
-        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = name }.ConnectionString;
-        return Options(b => b.UseNpgsql(connectionString));
+        return new Npgsql.NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = name }.ConnectionString;
     }
+
+    protected override DbConnection Connect(string connectionString) => new Npgsql.NpgsqlConnection(connectionString);
 
     protected override async Task<IReadOnlyList<string>> DescribeSchemaAsync(DbConnection connection)
     {
