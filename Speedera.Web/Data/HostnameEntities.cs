@@ -16,6 +16,12 @@ public enum VerificationState
     Pending,
     Active,
     Failed,
+
+    /// <summary>
+    /// A claim on a customer's own name that can no longer win: another organization proved control first,
+    /// or it expired unverified. <see cref="HostnameEntity.VerificationError"/> says which.
+    /// </summary>
+    Ended,
 }
 
 /// <summary>A customer hostname with its traffic management and CDN settings.</summary>
@@ -40,6 +46,12 @@ public sealed class HostnameEntity
     public VerificationState Verification { get; set; }
 
     public string? VerificationError { get; set; }
+
+    /// <summary>
+    /// This claim's secret for the TXT record <c>_speedera-challenge.&lt;name&gt;</c>: unverified claims on the same
+    /// name are not exclusive, and the token (like the claim's own alias) tells whose claim a record proves.
+    /// </summary>
+    public string ChallengeToken { get; set; } = "";
 
     public DateTime? VerifiedAt { get; set; }
 

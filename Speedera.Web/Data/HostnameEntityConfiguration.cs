@@ -9,7 +9,10 @@ internal sealed class HostnameEntityConfiguration : IEntityTypeConfiguration<Hos
     {
         b.ToTable("Hostnames");
         b.Property(h => h.Name).HasMaxLength(253);
-        b.HasIndex(h => h.Name).IsUnique();
+        // Several organizations may claim a name while it is unverified; one name is active at most once.
+        b.HasIndex(h => h.Name);
+        b.HasIndex(h => h.Name, "IX_Hostnames_Name_Active").IsUnique().HasFilter("\"Verification\" = 'Active'");
+        b.Property(h => h.ChallengeToken).HasMaxLength(64);
         b.Property(h => h.Alias).HasMaxLength(253);
         b.HasIndex(h => h.Alias).IsUnique();
         b.HasIndex(h => h.OrganizationId);

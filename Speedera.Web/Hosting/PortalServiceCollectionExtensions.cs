@@ -95,6 +95,7 @@ public static class PortalServiceCollectionExtensions
 
         services.AddOptions<VerificationOptions>().BindConfiguration(VerificationOptions.Section)
             .Validate(o => string.IsNullOrWhiteSpace(o.Resolver) || System.Net.IPEndPoint.TryParse(o.Resolver, out _), "Speedera:Verification:Resolver must be an address such as 127.0.0.1:53.")
+            .Validate(o => o.PendingClaimLifetime > TimeSpan.Zero, "Speedera:Verification:PendingClaimLifetime must be positive, e.g. 7.00:00:00.")
             .ValidateOnStart();
         services.AddSingleton<IDnsVerifier, DnsVerifier>();
         services.AddScoped<DomainService>();

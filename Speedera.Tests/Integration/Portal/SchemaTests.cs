@@ -66,6 +66,7 @@ public abstract class SchemaTests : IAsyncLifetime
         Assert.Equal("Amsterdam", server.Pop!.Name);
         var hostname = await upgraded.Hostnames.SingleAsync(h => h.OrganizationId == user.OrganizationId);
         Assert.Equal(("www.old.example", VerificationState.Active, TimeSpan.FromMinutes(5)), (hostname.Name, hostname.Verification, hostname.PersistenceAccessTimeout));
+        Assert.Matches("^[0-9a-f]{32}$", hostname.ChallengeToken);
         Assert.Equal("spk_old", (await upgraded.ApiKeys.SingleAsync()).Prefix);
 
         // The upgraded schema is the one a fresh database gets, and new rows go in beside the old ones.

@@ -24,7 +24,9 @@ public sealed record DomainDto(
     IReadOnlyList<string> NameServers,
     string? Origin,
     int Addresses,
-    bool Serving);
+    bool Serving,
+    string? ChallengeRecord = null,
+    string? ChallengeValue = null);
 
 public sealed record AddDomainRequest(string Name, string? Kind, bool Cdn, bool Gtm, string? Origin);
 
@@ -246,7 +248,9 @@ public static class ApiEndpoints
         h.Kind == HostnameKind.CustomerOwned ? domains.NameServers() : [],
         h.Origin,
         h.Addresses.Count,
-        h.Verification == VerificationState.Active && Configuration.NetworkConfigurationGenerator.IsPublishable(h));
+        h.Verification == VerificationState.Active && Configuration.NetworkConfigurationGenerator.IsPublishable(h),
+        h.Kind == HostnameKind.CustomerOwned ? DnsVerifier.ChallengeName(h.Name) : null,
+        h.Kind == HostnameKind.CustomerOwned && h.ChallengeToken.Length > 0 ? DnsVerifier.ChallengeValue(h.ChallengeToken) : null);
 
     private static PurgeDto ToDto(PurgeOrderEntity p) => new(
         p.Id,

@@ -1,19 +1,34 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
+using DnsClient;
+using DnsClient.Protocol;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Speedera.Core.Dns;
 
 namespace Speedera.Web.Features.Domains;
 
+/// <summary>How a name was shown to be under the customer's control.</summary>
+public enum VerificationMethod
+{
+    /// <summary>A CNAME to the claim's own alias: names the claiming organization.</summary>
+    Cname,
+
+    /// <summary>A TXT record holding the claim's token: names the claiming organization.</summary>
+    Txt,
+
+    /// <summary>NS records pointing to our name servers: proves control, but not which organization asked.</summary>
+    Delegation,
+}
+
 /// <summary>What a verification lookup found; <see cref="Transient"/> when the resolver did not answer.</summary>
-public sealed record VerificationOutcome(bool Verified, string Reason, bool Transient = false);
+public sealed record VerificationOutcome(bool Verified, string Reason, bool Transient = false, VerificationMethod? Method = null);
 
 public interface IDnsVerifier
 {
-    /// <summary>Checks that <paramref name="name"/> is CNAMEd to <paramref name="alias"/> or delegated to <paramref name="nameServers"/>.</summary>
-    Task<VerificationOutcome> VerifyAsync(string name, string alias, IReadOnlyList<string> nameServers, CancellationToken cancellationToken);
+    /// <summary>
+    /// Checks that <paramref name="name"/> is CNAMEd to <paramref name="alias"/>, carries the TXT record
+    /// <see cref="DnsVerifier.ChallengeName"/> with <paramref name="challengeToken"/>, or is delegated to <paramref name="nameServers"/>.
+    /// </summary>
+    Task<VerificationOutcome> VerifyAsync(string name, string alias, IReadOnlyList<string> nameServers, string? challengeToken, CancellationToken cancellationToken);
 }
 
 /// <summary>Settings under <c>Speedera:Verification</c>.</summary>
@@ -24,46 +39,98 @@ public sealed class VerificationOptions
     /// <summary>The recursive resolver asked (host:port). Empty: the first nameserver in /etc/resolv.conf.</summary>
     public string? Resolver { get; set; }
 
+    /// <summary>How long the resolver has to answer one query.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How often pending and failed hostnames are checked again in the background.</summary>
     public TimeSpan RecheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an unverified claim on a customer's own name lives before it ends.</summary>
+    public TimeSpan PendingClaimLifetime { get; set; } = TimeSpan.FromDays(7);
 }
 
-/// <summary>Verifies a customer's DNS records with real lookups (UDP, retried over TCP when truncated).</summary>
-public sealed class DnsVerifier(IOptions<VerificationOptions> options) : IDnsVerifier
+/// <summary>Verifies a customer's DNS records with real lookups through DnsClient (UDP, TCP when truncated).</summary>
+public sealed class DnsVerifier : IDnsVerifier
 {
-    public async Task<VerificationOutcome> VerifyAsync(string name, string alias, IReadOnlyList<string> nameServers, CancellationToken cancellationToken)
+    private const string ChallengePrefix = "_speedera-challenge.";
+    private const string ChallengeValuePrefix = "speedera-verification=";
+
+    private readonly VerificationOptions settings;
+    private readonly IPEndPoint? resolver;
+    private readonly LookupClient? client;
+
+    public DnsVerifier(IOptions<VerificationOptions> options)
     {
-        var resolver = ResolverEndPoint();
-        if (resolver is null)
+        settings = options.Value;
+        resolver = ResolverEndPoint(settings.Resolver);
+        if (resolver is not null)
+        {
+            client = new LookupClient(new LookupClientOptions(new NameServer(resolver))
+            {
+                Timeout = settings.Timeout,
+                Retries = 0,
+                UseCache = false,
+                UseTcpFallback = true,
+                ThrowDnsErrors = false,
+                ContinueOnDnsError = false,
+                ContinueOnEmptyResponse = false,
+            });
+        }
+    }
+
+    /// <summary>The TXT record a customer creates to prove control of <paramref name="name"/> for one organization.</summary>
+    public static string ChallengeName(string name) => ChallengePrefix + name;
+
+    public static string ChallengeValue(string token) => ChallengeValuePrefix + token;
+
+    public async Task<VerificationOutcome> VerifyAsync(string name, string alias, IReadOnlyList<string> nameServers, string? challengeToken, CancellationToken cancellationToken)
+    {
+        if (client is null)
         {
             return new VerificationOutcome(false, "No DNS resolver is configured (Speedera:Verification:Resolver) and /etc/resolv.conf names none.", Transient: true);
         }
 
-        var cname = await LookupAsync(resolver, name, DnsRecordType.CNAME, cancellationToken);
+        var cname = await QueryAsync(client, name, QueryType.CNAME, cancellationToken);
         if (cname.Error is not null)
         {
             return new VerificationOutcome(false, cname.Error, Transient: true);
         }
 
-        var expectedAlias = alias.TrimEnd('.') + ".";
-        var cnames = cname.Records.Where(r => r.Type == DnsRecordType.CNAME && SameName(r.Name, name)).Select(r => r.Data).ToList();
-        if (cnames.Any(c => SameName(c, expectedAlias)))
+        var cnames = cname.Response!.Answers.CnameRecords().Where(r => SameName(r.DomainName.Value, name)).Select(r => r.CanonicalName.Value).ToList();
+        if (cnames.Any(c => SameName(c, alias)))
         {
-            return new VerificationOutcome(true, $"{name} is a CNAME for {alias}.");
+            return new VerificationOutcome(true, $"{name} is a CNAME for {alias}.", Method: VerificationMethod.Cname);
         }
 
-        var ns = await LookupAsync(resolver, name, DnsRecordType.NS, cancellationToken);
+        if (!string.IsNullOrEmpty(challengeToken))
+        {
+            var challengeName = ChallengeName(name);
+            var txt = await QueryAsync(client, challengeName, QueryType.TXT, cancellationToken);
+            if (txt.Error is not null)
+            {
+                return new VerificationOutcome(false, txt.Error, Transient: true);
+            }
+
+            var expected = ChallengeValue(challengeToken);
+            if (txt.Response!.Answers.TxtRecords().Where(r => SameName(r.DomainName.Value, challengeName)).SelectMany(r => r.Text)
+                .Any(text => string.Equals(text.Trim(), expected, StringComparison.Ordinal)))
+            {
+                return new VerificationOutcome(true, $"{challengeName} holds this organization's token.", Method: VerificationMethod.Txt);
+            }
+        }
+
+        var ns = await QueryAsync(client, name, QueryType.NS, cancellationToken);
         if (ns.Error is not null)
         {
             return new VerificationOutcome(false, ns.Error, Transient: true);
         }
 
-        var delegatedTo = ns.Records.Where(r => r.Type == DnsRecordType.NS && SameName(r.Name, name)).Select(r => r.Data.TrimEnd('.')).ToList();
+        // A resolver answers NS in the answer section; an authoritative server shows a delegation in the authority section.
+        var delegatedTo = ns.Response!.Answers.NsRecords().Concat(ns.Response.Authorities.NsRecords())
+            .Where(r => SameName(r.DomainName.Value, name)).Select(r => r.NSDName.Value.TrimEnd('.')).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (delegatedTo.Count > 0 && delegatedTo.All(d => nameServers.Any(n => SameName(n, d))))
         {
-            return new VerificationOutcome(true, $"{name} is delegated to {string.Join(", ", delegatedTo)}.");
+            return new VerificationOutcome(true, $"{name} is delegated to {string.Join(", ", delegatedTo)}.", Method: VerificationMethod.Delegation);
         }
 
         if (cnames.Count > 0)
@@ -76,90 +143,45 @@ public sealed class DnsVerifier(IOptions<VerificationOptions> options) : IDnsVer
             return new VerificationOutcome(false, $"{name} is delegated to {string.Join(", ", delegatedTo)}, not to {string.Join(" and ", nameServers)}.");
         }
 
-        return cname.Rcode == 3
+        return cname.Response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain
             ? new VerificationOutcome(false, $"{name} does not exist in DNS yet (NXDOMAIN). Create the CNAME record shown below.")
-            : new VerificationOutcome(false, $"{name} has no CNAME or NS record pointing to us yet.");
+            : new VerificationOutcome(false, $"{name} has no CNAME or NS record pointing to us yet, and no TXT record {ChallengeName(name)} with this organization's token.");
     }
 
-    private IPEndPoint? ResolverEndPoint()
+    private static IPEndPoint? ResolverEndPoint(string? configured)
     {
-        var configured = options.Value.Resolver;
         if (!string.IsNullOrWhiteSpace(configured))
         {
             return IPEndPoint.TryParse(configured, out var ep) ? (ep.Port == 0 ? new IPEndPoint(ep.Address, 53) : ep) : null;
         }
 
-        try
-        {
-            foreach (var line in File.ReadLines("/etc/resolv.conf"))
-            {
-                var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-                if (parts is ["nameserver", var address, ..] && IPAddress.TryParse(address, out var ip))
-                {
-                    return new IPEndPoint(ip, 53);
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return null;
+        // DnsClient reads /etc/resolv.conf (or the platform's equivalent); the first server is the one asked.
+        return NameServer.ResolveNameServers(skipIPv6SiteLocal: true, fallbackToGooglePublicDns: false)
+            .Select(n => IPAddress.TryParse(n.Address, out var ip) ? new IPEndPoint(ip, n.Port) : null).FirstOrDefault(ep => ep is not null);
     }
 
-    private async Task<(int Rcode, List<DnsAnswer> Records, string? Error)> LookupAsync(IPEndPoint resolver, string name, DnsRecordType type, CancellationToken cancellationToken)
+    private async Task<(IDnsQueryResponse? Response, string? Error)> QueryAsync(LookupClient lookup, string name, QueryType type, CancellationToken cancellationToken)
     {
-        var id = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue);
-        var query = new byte[512];
-        var length = DnsLookupMessage.WriteQuery(query, id, name, type);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.Timeout);
         try
         {
-            using var udp = new UdpClient(resolver.AddressFamily);
-            udp.Connect(resolver);
-            await udp.SendAsync(query.AsMemory(0, length), timeout.Token);
-            while (true)
-            {
-                var response = await udp.ReceiveAsync(timeout.Token);
-                if (!DnsLookupMessage.TryRead(response.Buffer, id, out var rcode, out var records))
-                {
-                    continue;
-                }
-
-                if ((response.Buffer[2] & 0x02) != 0)
-                {
-                    return await LookupTcpAsync(resolver, query.AsMemory(0, length), id, timeout.Token);
-                }
-
-                return rcode is 0 or 3 ? (rcode, records, null) : (rcode, records, $"The resolver {resolver} answered {RcodeName(rcode)} for {name}; try again later.");
-            }
+            var response = await lookup.QueryAsync(name, type, QueryClass.IN, cancellationToken);
+            var rcode = response.Header.ResponseCode;
+            return rcode is DnsHeaderResponseCode.NoError or DnsHeaderResponseCode.NotExistentDomain
+                ? (response, null)
+                : (response, $"The resolver {resolver} answered {RcodeName((int)rcode)} for {name}; try again later.");
+        }
+        catch (DnsResponseException ex) when (ex.Code == DnsResponseCode.ConnectionTimeout)
+        {
+            return (null, $"The resolver {resolver} did not answer within {settings.Timeout.TotalSeconds:0} s; the check will run again.");
+        }
+        catch (DnsResponseException ex)
+        {
+            return (null, $"Could not reach the resolver {resolver}: {ex.Message}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (-1, [], $"The resolver {resolver} did not answer within {options.Value.Timeout.TotalSeconds:0} s; the check will run again.");
+            return (null, $"The resolver {resolver} did not answer within {settings.Timeout.TotalSeconds:0} s; the check will run again.");
         }
-        catch (SocketException ex)
-        {
-            return (-1, [], $"Could not reach the resolver {resolver}: {ex.Message}");
-        }
-    }
-
-    private static async Task<(int, List<DnsAnswer>, string?)> LookupTcpAsync(IPEndPoint resolver, ReadOnlyMemory<byte> query, ushort id, CancellationToken cancellationToken)
-    {
-        using var tcp = new TcpClient(resolver.AddressFamily);
-        await tcp.ConnectAsync(resolver, cancellationToken);
-        var stream = tcp.GetStream();
-        var prefix = new byte[2];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(prefix, (ushort)query.Length);
-        await stream.WriteAsync(prefix, cancellationToken);
-        await stream.WriteAsync(query, cancellationToken);
-        await stream.ReadExactlyAsync(prefix, cancellationToken);
-        var response = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(prefix)];
-        await stream.ReadExactlyAsync(response, cancellationToken);
-        return DnsLookupMessage.TryRead(response, id, out var rcode, out var records)
-            ? (rcode, records, rcode is 0 or 3 ? null : $"The resolver answered {RcodeName(rcode)}.")
-            : (-1, [], "The resolver sent a malformed answer.");
     }
 
     private static string RcodeName(int rcode) => rcode switch
@@ -175,7 +197,10 @@ public sealed class DnsVerifier(IOptions<VerificationOptions> options) : IDnsVer
         string.Equals(a.TrimEnd('.'), b.TrimEnd('.'), StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>Re-checks pending and failed hostnames on a schedule, so customers need not press the button.</summary>
+/// <summary>
+/// Re-checks pending and failed hostnames on a schedule, so customers need not press the button, and ends
+/// claims older than <see cref="VerificationOptions.PendingClaimLifetime"/> first.
+/// </summary>
 public sealed partial class VerificationScheduler(
     IServiceScopeFactory scopes,
     IOptions<VerificationOptions> options,
@@ -203,8 +228,10 @@ public sealed partial class VerificationScheduler(
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<Data.SpeederaDbContext>();
         var domains = scope.ServiceProvider.GetRequiredService<DomainService>();
+        await domains.EndExpiredClaimsAsync(cancellationToken);
         var due = await db.Hostnames
-            .Where(h => h.Kind == Data.HostnameKind.CustomerOwned && h.Verification != Data.VerificationState.Active)
+            .Where(h => h.Kind == Data.HostnameKind.CustomerOwned
+                && (h.Verification == Data.VerificationState.Pending || h.Verification == Data.VerificationState.Failed))
             .OrderBy(h => h.VerifiedAt)
             .Take(100)
             .ToListAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Speedera.Core.Configuration;
@@ -19,6 +20,7 @@ public sealed class DomainService(
     ConfigurationPublisher publisher,
     IDnsVerifier verifier,
     IOptions<SpeederaOptions> options,
+    IOptions<VerificationOptions> verification,
     TimeProvider time)
 {
     public const int MaxAddresses = 32;
@@ -72,9 +74,19 @@ public sealed class DomainService(
             }
         }
 
-        if (await db.Hostnames.AnyAsync(h => h.Name == name || h.Alias == name, cancellationToken))
+        // Names in our zone need no proof, so the first to ask gets them. A customer's own name is held only
+        // once verified: until then any organization may claim it too, and the first to prove control wins.
+        if (await db.Hostnames.AnyAsync(
+                h => (h.Name == name && (input.Kind == HostnameKind.ServiceZone || h.Verification == VerificationState.Active)) || h.Alias == name,
+                cancellationToken))
         {
             return DomainResult.Invalid(nameof(AddDomainInput.Name), $"{name} is already registered.");
+        }
+
+        if (await db.Hostnames.AnyAsync(
+                h => h.Name == name && h.OrganizationId == organizationId && h.Verification != VerificationState.Ended, cancellationToken))
+        {
+            return DomainResult.Invalid(nameof(AddDomainInput.Name), $"Your organization already has a claim on {name}: verify that one.");
         }
 
         var alias = input.Kind == HostnameKind.CustomerOwned ? HostnameRules.AliasFor(name, ServiceZone) : null;
@@ -94,6 +106,7 @@ public sealed class DomainService(
             Services = (input.Cdn ? HostnameServices.Cdn : HostnameServices.None) | (input.Gtm ? HostnameServices.Gtm : HostnameServices.None),
             Verification = input.Kind == HostnameKind.ServiceZone ? VerificationState.Active : VerificationState.Pending,
             VerifiedAt = input.Kind == HostnameKind.ServiceZone ? now : null,
+            ChallengeToken = input.Kind == HostnameKind.CustomerOwned ? RandomNumberGenerator.GetHexString(32, lowercase: true) : "",
             Origin = origin,
             OriginHostHeader = input.Cdn ? origin : null,
             CreatedAt = now,
@@ -129,21 +142,97 @@ public sealed class DomainService(
 
     internal async Task<DomainResult> VerifyEntityAsync(HostnameEntity hostname, string author, CancellationToken cancellationToken)
     {
-        if (hostname.Kind == HostnameKind.ServiceZone)
+        if (hostname.Kind == HostnameKind.ServiceZone || hostname.Verification == VerificationState.Ended)
         {
             return DomainResult.Ok(null, hostname.Id);
         }
 
-        var outcome = await verifier.VerifyAsync(hostname.Name, hostname.Alias!, NameServers(), cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
+        if (hostname.Verification != VerificationState.Active)
+        {
+            if (ClaimExpiry(hostname) <= now)
+            {
+                EndExpired(hostname, now);
+                return await SaveOnlyAsync(hostname.Id, cancellationToken);
+            }
+
+            var winner = await db.Hostnames.AsNoTracking()
+                .Where(h => h.Name == hostname.Name && h.Id != hostname.Id && h.Verification == VerificationState.Active)
+                .Select(h => new { h.VerifiedAt }).FirstOrDefaultAsync(cancellationToken);
+            if (winner is not null)
+            {
+                End(hostname, VerifiedElsewhere(hostname.Name, winner.VerifiedAt ?? now), now);
+                return await SaveOnlyAsync(hostname.Id, cancellationToken);
+            }
+        }
+
+        var outcome = await verifier.VerifyAsync(hostname.Name, hostname.Alias!, NameServers(), hostname.ChallengeToken, cancellationToken);
+        var rivals = hostname.Verification == VerificationState.Active
+            ? []
+            : await db.Hostnames
+                .Where(h => h.Name == hostname.Name && h.Id != hostname.Id && (h.Verification == VerificationState.Pending || h.Verification == VerificationState.Failed))
+                .ToListAsync(cancellationToken);
+        if (outcome is { Verified: true, Method: VerificationMethod.Delegation } && rivals.Count > 0)
+        {
+            // Our name servers answer for every claimant alike, so a delegation cannot pick one of several.
+            outcome = new VerificationOutcome(false,
+                $"{hostname.Name} is delegated to us, but {rivals.Count + 1} organizations claim it and a delegation does not show whose claim it proves: " +
+                $"add the CNAME to {hostname.Alias} or the TXT record {DnsVerifier.ChallengeName(hostname.Name)} shown below.");
+        }
+
         var before = hostname.Verification;
         hostname.Verification = outcome.Verified ? VerificationState.Active : (before == VerificationState.Pending && outcome.Transient ? VerificationState.Pending : VerificationState.Failed);
         hostname.VerificationError = outcome.Verified ? null : outcome.Reason;
         hostname.VerifiedAt = now;
         hostname.UpdatedAt = now;
+        if (outcome.Verified)
+        {
+            foreach (var rival in rivals)
+            {
+                End(rival, VerifiedElsewhere(hostname.Name, now), now);
+            }
+        }
+
         return before == VerificationState.Active == outcome.Verified
             ? await SaveOnlyAsync(hostname.Id, cancellationToken)
             : await SaveAndPublishAsync(author, hostname.Id, cancellationToken);
+    }
+
+    /// <summary>When an unverified claim on a customer's own name ends by itself.</summary>
+    public DateTime ClaimExpiry(HostnameEntity hostname) => hostname.CreatedAt + verification.Value.PendingClaimLifetime;
+
+    /// <summary>Ends every unverified claim older than the configured lifetime; returns how many.</summary>
+    internal async Task<int> EndExpiredClaimsAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var createdBefore = now - verification.Value.PendingClaimLifetime;
+        var expired = await db.Hostnames
+            .Where(h => h.Kind == HostnameKind.CustomerOwned
+                && (h.Verification == VerificationState.Pending || h.Verification == VerificationState.Failed)
+                && h.CreatedAt <= createdBefore)
+            .ToListAsync(cancellationToken);
+        foreach (var hostname in expired)
+        {
+            EndExpired(hostname, now);
+        }
+
+        // Unverified names are not in the published network, so ending them changes nothing there.
+        await db.SaveChangesAsync(cancellationToken);
+        return expired.Count;
+    }
+
+    private void EndExpired(HostnameEntity hostname, DateTime now) =>
+        End(hostname, $"The claim on {hostname.Name} expired on {ClaimExpiry(hostname):yyyy-MM-dd HH:mm} UTC without being verified. Delete it and add the name again to start over.", now);
+
+    private static string VerifiedElsewhere(string name, DateTime at) =>
+        $"{name} was verified by another organization on {at:yyyy-MM-dd HH:mm} UTC. This claim has ended; if the name is yours, " +
+        "change its DNS records and contact support.";
+
+    private static void End(HostnameEntity hostname, string reason, DateTime now)
+    {
+        hostname.Verification = VerificationState.Ended;
+        hostname.VerificationError = reason;
+        hostname.UpdatedAt = now;
     }
 
     public async Task<DomainResult> UpdateGtmAsync(Guid organizationId, Guid id, GtmSettingsInput input, string author, CancellationToken cancellationToken = default)

@@ -349,6 +349,11 @@ namespace Speedera.Web.Data.Migrations.Postgres
                     b.Property<TimeSpan>("CacheDefaultTtl")
                         .HasColumnType("interval");
 
+                    b.Property<string>("ChallengeToken")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -449,10 +454,13 @@ namespace Speedera.Web.Data.Migrations.Postgres
                     b.HasIndex("Alias")
                         .IsUnique();
 
-                    b.HasIndex("Name")
-                        .IsUnique();
+                    b.HasIndex("Name");
 
                     b.HasIndex("OrganizationId");
+
+                    b.HasIndex(new[] { "Name" }, "IX_Hostnames_Name_Active")
+                        .IsUnique()
+                        .HasFilter("\"Verification\" = 'Active'");
 
                     b.ToTable("Hostnames", (string)null);
                 });

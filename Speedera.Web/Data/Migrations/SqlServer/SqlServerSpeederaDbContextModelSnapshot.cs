@@ -351,6 +351,11 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                     b.Property<TimeSpan>("CacheDefaultTtl")
                         .HasColumnType("time");
 
+                    b.Property<string>("ChallengeToken")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("datetime2");
 
@@ -452,10 +457,13 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                         .IsUnique()
                         .HasFilter("[Alias] IS NOT NULL");
 
-                    b.HasIndex("Name")
-                        .IsUnique();
+                    b.HasIndex("Name");
 
                     b.HasIndex("OrganizationId");
+
+                    b.HasIndex(new[] { "Name" }, "IX_Hostnames_Name_Active")
+                        .IsUnique()
+                        .HasFilter("\"Verification\" = 'Active'");
 
                     b.ToTable("Hostnames", (string)null);
                 });

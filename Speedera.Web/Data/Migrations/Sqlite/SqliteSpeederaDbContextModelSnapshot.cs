@@ -340,6 +340,11 @@ namespace Speedera.Web.Data.Migrations.Sqlite
                     b.Property<TimeSpan>("CacheDefaultTtl")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ChallengeToken")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -440,10 +445,13 @@ namespace Speedera.Web.Data.Migrations.Sqlite
                     b.HasIndex("Alias")
                         .IsUnique();
 
-                    b.HasIndex("Name")
-                        .IsUnique();
+                    b.HasIndex("Name");
 
                     b.HasIndex("OrganizationId");
+
+                    b.HasIndex(new[] { "Name" }, "IX_Hostnames_Name_Active")
+                        .IsUnique()
+                        .HasFilter("\"Verification\" = 'Active'");
 
                     b.ToTable("Hostnames", (string)null);
                 });
