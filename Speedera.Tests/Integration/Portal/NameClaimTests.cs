@@ -98,6 +98,27 @@ public sealed class NameClaimTests(ClaimsPortalFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_delegation_proves_control_only_while_one_organization_claims_the_name()
+    {
+        var first = await Tenant.CreateAsync(factory, "Delegating Owner");
+        var other = await Tenant.CreateAsync(factory, "Bystander");
+        var mine = await AddCustomerNameAsync(first, "delegated.example.test");
+        var theirs = await AddCustomerNameAsync(other, "delegated.example.test");
+        factory.AddRecords(
+            new StaticRecord("delegated.example.test", "NS", TimeSpan.FromMinutes(5), "ns1.speedera.net"),
+            new StaticRecord("delegated.example.test", "NS", TimeSpan.FromMinutes(5), "ns2.speedera.net"));
+
+        var contested = await other.PostJsonAsync($"/api/v1/domains/{Id(theirs)}/verify", new { }, HttpStatusCode.OK);
+        Assert.Equal("failed", contested.GetProperty("status").GetString());
+        Assert.Contains("is delegated to us, but 2 organizations claim it", contested.GetProperty("verificationError").GetString(), StringComparison.Ordinal);
+
+        var deleted = await other.Api.DeleteAsync($"/api/v1/domains/{Id(theirs)}");
+        Assert.True(deleted.IsSuccessStatusCode, $"DELETE: {(int)deleted.StatusCode}");
+        var verified = await first.PostJsonAsync($"/api/v1/domains/{Id(mine)}/verify", new { }, HttpStatusCode.OK);
+        Assert.Equal("active", verified.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Unverified_claims_end_after_the_configured_lifetime()
     {
         var tenant = await Tenant.CreateAsync(factory, "Slow Verifier");
