@@ -91,6 +91,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
         start.Environment["Speedera__Admin__Password"] = AdminPassword;
         start.Environment["Speedera__Mail__PollInterval"] = "00:00:00.200";
         start.Environment["Database__Provider"] = "Sqlite";
+        start.Environment["Speedera__Security__AllowPrivateTargets"] = "true";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

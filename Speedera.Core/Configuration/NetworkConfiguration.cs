@@ -24,6 +24,18 @@ public sealed record NetworkConfiguration
     public required IReadOnlyList<Hostname> Hostnames { get; init; }
 
     public required ProbeSettings Probes { get; init; }
+
+    /// <summary>
+    /// Whether probes and caches may contact private and loopback customer targets (see
+    /// <see cref="Security.NetworkTargetGuard"/>): the loopback demo network and test fixtures only. Absent means false.
+    /// </summary>
+    public bool AllowPrivateTargets { get; init; }
+
+    /// <summary>
+    /// Addresses of our own infrastructure the rest of the document does not name (the control plane), refused as
+    /// customer targets in addition to every Speedera server, node endpoint and name server.
+    /// </summary>
+    public IReadOnlyList<string> InfrastructureAddresses { get; init; } = [];
 }
 
 /// <summary>A point of presence: a data centre location holding servers and edge nodes.</summary>

@@ -20,6 +20,7 @@ public static class NetworkConfigurationCanonicalizer
             Zones = [.. c.Zones.OrderBy(z => z.Name, Ordinal).Select(Canonicalize)],
             Hostnames = [.. c.Hostnames.OrderBy(h => h.Name, Ordinal).Select(Canonicalize)],
             Probes = Canonicalize(c.Probes),
+            InfrastructureAddresses = [.. c.InfrastructureAddresses.Order(Ordinal)],
         };
     }
 

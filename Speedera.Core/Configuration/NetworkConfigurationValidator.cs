@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Speedera.Core.Security;
 
 namespace Speedera.Core.Configuration;
 
@@ -42,6 +43,7 @@ public static class NetworkConfigurationValidator
         private readonly Dictionary<string, Server> _servers = new(StringComparer.Ordinal);
         private readonly Dictionary<string, EdgeNode> _nodes = new(StringComparer.Ordinal);
         private readonly HashSet<string> _zones = new(StringComparer.Ordinal);
+        private readonly NetworkTargetGuard _guard = NetworkTargetGuard.For(c);
 
         private void Add(string path, string message) => Errors.Add(new ConfigurationError(path, message));
 
@@ -58,6 +60,13 @@ public static class NetworkConfigurationValidator
             ValidateZones();
             ValidateHostnames();
             ValidateProbes();
+            for (var i = 0; i < c.InfrastructureAddresses.Count; i++)
+            {
+                if (!IPAddress.TryParse(c.InfrastructureAddresses[i], out _))
+                {
+                    Add($"infrastructureAddresses[{i}]", $"Infrastructure address '{c.InfrastructureAddresses[i]}' is not an IP address.");
+                }
+            }
         }
 
         private void ValidatePops()
@@ -120,6 +129,10 @@ public static class NetworkConfigurationValidator
                 else
                 {
                     addressOwner[address] = server;
+                    if (server.Kind == ServerKind.Customer && _guard.Check(address) is { Allowed: false } refused)
+                    {
+                        Add(path + ".address", $"Customer server '{server.Id}': {refused.Reason}");
+                    }
                 }
 
                 if (server.Services.Count == 0)
@@ -516,6 +529,10 @@ public static class NetworkConfigurationValidator
             if (string.IsNullOrWhiteSpace(cache.Origin) || Uri.CheckHostName(cache.Origin) == UriHostNameType.Unknown)
             {
                 Add(path + ".origin", $"Hostname '{h.Name}' origin '{cache.Origin}' is not a host name or IP address.");
+            }
+            else if (IPAddress.TryParse(cache.Origin.Trim('[', ']'), out var originAddress) && _guard.Check(originAddress) is { Allowed: false } refused)
+            {
+                Add(path + ".origin", $"Hostname '{h.Name}' origin: {refused.Reason}");
             }
 
             if (cache.OriginScheme is not ("http" or "https"))

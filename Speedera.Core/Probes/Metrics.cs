@@ -80,6 +80,9 @@ public enum ProbeError
     ProtocolError = 5,
     TlsError = 6,
     LoadUnavailable = 7,
+
+    /// <summary>The target is not one a probe may contact (loopback, private, our own network ...); nothing was sent.</summary>
+    TargetRefused = 8,
     Other = 99,
 }
 

@@ -75,6 +75,10 @@ internal sealed class CacheProxy
             served = await ErrorResponse.WriteAsync(context.Response, StatusCodes.Status404NotFound, CacheStatusValues.UnknownHost,
                 $"Speedera: host '{request.Host.Value}' is not a CDN hostname served by this cache.\n").ConfigureAwait(false);
         }
+        else if (CdnLoop.ContainsOurToken(request.Headers[CdnLoop.HeaderName]))
+        {
+            served = await ErrorResponse.WriteAsync(context.Response, StatusCodes.Status508LoopDetected, CacheStatusValues.Error("bypass", "cdn-loop"), CdnLoop.Body).ConfigureAwait(false);
+        }
         else
         {
             try

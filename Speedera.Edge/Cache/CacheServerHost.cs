@@ -45,7 +45,8 @@ public sealed class CacheServerHost : IAsyncDisposable
         _logger = _loggerFactory.CreateLogger("Speedera.Edge.Cache");
         Store = new CacheStore(options, _logger);
         Usage = new UsageAggregator(options.PopId, options.NodeId, options.TimeProvider);
-        _origins = new OriginClient(options);
+        var guards = new Speedera.Edge.Security.TargetGuardSource(configuration);
+        _origins = new OriginClient(options, () => guards.Current, _logger);
         _accessLog = options.AccessLogPath is { } path ? new AccessLog(path, options.AccessLogMaxBytes, options.AccessLogMaxFiles, _logger) : null;
         _routing = new CacheRoutingSource(configuration, options.HeuristicFreshnessCap,
             r =>

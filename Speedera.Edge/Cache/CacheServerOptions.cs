@@ -63,6 +63,12 @@ public sealed class CacheServerOptions
 
     public OriginResolver? OriginResolver { get; set; }
 
+    /// <summary>
+    /// Makes the sockets origin connections use (default: ordinary sockets). Tests record what would be dialled through it;
+    /// a deployment may bind origin traffic to a VRF. Every origin connection passes the target guard first.
+    /// </summary>
+    public Speedera.Edge.Probe.SocketFactory? OriginSocketFactory { get; set; }
+
     /// <summary>Combined-format access log; null disables it.</summary>
     public string? AccessLogPath { get; set; }
 
@@ -123,31 +129,6 @@ public sealed class CacheServerOptions
         if (HttpsListenEndpoint is not null && CertificateSelector is null)
         {
             throw new ArgumentException("HttpsListenEndpoint needs a CertificateSelector.");
-        }
-    }
-
-    internal static async ValueTask<Socket> ConnectAsync(OriginResolver? resolver, DnsEndPoint endPoint, CancellationToken cancellationToken)
-    {
-        IPAddress[] addresses = IPAddress.TryParse(endPoint.Host, out var literal)
-            ? [literal]
-            : resolver is not null
-                ? await resolver(endPoint.Host, cancellationToken).ConfigureAwait(false)
-                : await System.Net.Dns.GetHostAddressesAsync(endPoint.Host, cancellationToken).ConfigureAwait(false);
-        if (addresses.Length == 0)
-        {
-            throw new SocketException((int)SocketError.HostNotFound);
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, endPoint.Port, cancellationToken).ConfigureAwait(false);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Speedera.Core.Security;
+using Speedera.Edge.Security;
 
 namespace Speedera.Edge.Cache;
 
@@ -22,8 +24,15 @@ internal sealed class OriginClient : IDisposable
 {
     private readonly ConcurrentDictionary<string, Origin> _origins = new(StringComparer.Ordinal);
     private readonly CacheServerOptions _options;
+    private readonly GuardedConnector _connector;
 
-    public OriginClient(CacheServerOptions options) => _options = options;
+    /// <summary>Origins are customer-given targets: every connection goes through the guard of the configuration in force.</summary>
+    public OriginClient(CacheServerOptions options, Func<NetworkTargetGuard> guard, Microsoft.Extensions.Logging.ILogger? logger = null)
+    {
+        _options = options;
+        var resolver = options.OriginResolver;
+        _connector = new GuardedConnector(guard, resolver is null ? null : new TargetResolver(resolver.Invoke), options.OriginSocketFactory, logger);
+    }
 
     internal sealed class Origin : IDisposable
     {
@@ -48,7 +57,6 @@ internal sealed class OriginClient : IDisposable
 
     private Origin Create()
     {
-        var resolver = _options.OriginResolver;
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -61,15 +69,9 @@ internal sealed class OriginClient : IDisposable
             MaxConnectionsPerServer = _options.MaxConcurrentRequestsPerOrigin,
             ResponseDrainTimeout = TimeSpan.FromSeconds(2),
             ActivityHeadersPropagator = null,
-            ConnectCallback = (context, ct) => ConnectAsync(resolver, context.DnsEndPoint, ct),
+            ConnectCallback = _connector.ConnectStreamAsync,
         };
         return new Origin(new HttpMessageInvoker(handler, disposeHandler: true), _options.MaxConcurrentRequestsPerOrigin);
-    }
-
-    private static async ValueTask<Stream> ConnectAsync(OriginResolver? resolver, DnsEndPoint endPoint, CancellationToken ct)
-    {
-        var socket = await CacheServerOptions.ConnectAsync(resolver, endPoint, ct).ConfigureAwait(false);
-        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
     }
 
     /// <summary>

@@ -92,8 +92,10 @@ internal sealed class OriginFetcher
             origin.Slots.Release();
             Log.OriginFailed(_logger, route.OriginKey, route.Hostname, message.RequestUri?.PathAndQuery ?? "", ex.Message);
             var timedOut = ex.InnerException is TimeoutException || ex.InnerException is OperationCanceledException;
+
+            // The exception may quote what the upstream sent (an invalid status line): it goes to the log, never to the client.
             return (null, timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
-                $"Speedera: could not reach origin {route.Settings.Origin} for {route.Hostname}: {ex.Message}\n");
+                $"Speedera: could not reach origin {route.Settings.Origin} for {route.Hostname}.\n");
         }
         catch
         {

@@ -35,6 +35,8 @@ internal static class OriginMessages
 
         message.Headers.Host = route.OriginHostHeader;
         message.Headers.TryAddWithoutValidation("Via", "1.1 speedera");
+        message.Headers.Remove(CdnLoop.HeaderName);
+        message.Headers.TryAddWithoutValidation(CdnLoop.HeaderName, CdnLoop.Append(fetch.Headers[CdnLoop.HeaderName]));
         if (fetch.RemoteAddress is { } remote)
         {
             var xff = fetch.Headers["X-Forwarded-For"];

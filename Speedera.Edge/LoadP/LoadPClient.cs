@@ -24,6 +24,12 @@ public static class LoadPClient
     {
         socket.NoDelay = true;
         await socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return await QueryConnectedAsync(socket, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>As <see cref="QueryAsync(IPEndPoint, CancellationToken)"/> over a socket already connected (through the target guard).</summary>
+    public static async Task<(LoadFigures? Figures, string? Error)> QueryConnectedAsync(Socket socket, CancellationToken cancellationToken)
+    {
         await socket.SendAsync(Encoding.ASCII.GetBytes(LoadPProtocol.Request + "\n"), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         var buffer = new byte[LoadPProtocol.MaxResponseBytes];
         var length = 0;

@@ -70,7 +70,8 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger<ServiceProbeHost>.Instance;
         _options = options ?? new ServiceProbeOptions();
-        _tester = new ServiceTester(_time, _options.ServerCertificateValidation, _options.SocketFactory);
+        var guards = new Security.TargetGuardSource(config);
+        _tester = new ServiceTester(_time, _options.ServerCertificateValidation, _options.SocketFactory, () => guards.Current, _logger);
     }
 
     public string NodeId => _nodeId;

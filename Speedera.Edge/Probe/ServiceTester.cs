@@ -5,8 +5,11 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Speedera.Core.Configuration;
+using Microsoft.Extensions.Logging;
 using Speedera.Core.Probes;
+using Speedera.Core.Security;
 using Speedera.Edge.LoadP;
+using Speedera.Edge.Security;
 
 namespace Speedera.Edge.Probe;
 
@@ -14,10 +17,19 @@ namespace Speedera.Edge.Probe;
 /// Runs one service test the way a user would experience the service (patent: "the service
 /// itself is evaluated as a user would experience it"). Every failure, including the timeout,
 /// becomes metric 65535 with an error code; nothing throws except cancellation by the caller.
+/// Customer servers (GTM addresses) are contacted only through the <see cref="GuardedConnector"/>: an address the
+/// <see cref="NetworkTargetGuard"/> refuses fails as <see cref="ProbeError.TargetRefused"/> without a packet sent.
+/// Our own edge servers are tested directly. With no guard given, production rules apply (<see cref="NetworkTargetGuard.Strict"/>).
 /// </summary>
-public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidationCallback? certificateValidation = null, SocketFactory? socketFactory = null)
+public sealed class ServiceTester(
+    TimeProvider time,
+    RemoteCertificateValidationCallback? certificateValidation = null,
+    SocketFactory? socketFactory = null,
+    Func<NetworkTargetGuard>? guard = null,
+    ILogger? logger = null)
 {
     private readonly SocketFactory _sockets = socketFactory ?? SocketFactories.Default;
+    private readonly GuardedConnector _guarded = new(guard ?? (static () => NetworkTargetGuard.Strict), sockets: socketFactory, logger: logger);
 
     /// <summary>Bytes of an HTTP body kept for the expected-content check; the rest is read and dropped.</summary>
     public const int MaxContentCheckBytes = 1 << 20;
@@ -44,13 +56,23 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
                 return Failed(key, ProbeError.Other, startedAt, probeNodeId);
             }
 
+            var guarded = server.Kind == ServerKind.Customer;
+            if (guarded && !_guarded.Guard.Check(address).Allowed)
+            {
+                // Refused before any socket exists; the connector below would refuse it again at connect.
+                return Failed(key, ProbeError.TargetRefused, startedAt, probeNodeId);
+            }
+
             var endpoint = new IPEndPoint(address, check.Port);
+            Func<CancellationToken, ValueTask<Socket>> connect = guarded
+                ? token => _guarded.ConnectAsync(address.ToString(), check.Port, token)
+                : token => ConnectDirectAsync(endpoint, token);
             var (value, error) = check.Type switch
             {
-                ServiceType.Http or ServiceType.Https => await HttpAsync(endpoint, check, timeout, timeoutCts.Token).ConfigureAwait(false),
-                ServiceType.Ftp => await FtpAsync(_sockets, endpoint, timeoutCts.Token).ConfigureAwait(false),
-                ServiceType.Tcp => await TcpAsync(_sockets, endpoint, timeoutCts.Token).ConfigureAwait(false),
-                ServiceType.LoadP => await LoadPAsync(_sockets, endpoint, timeoutCts.Token).ConfigureAwait(false),
+                ServiceType.Http or ServiceType.Https => await HttpAsync(endpoint, connect, check, timeout, timeoutCts.Token).ConfigureAwait(false),
+                ServiceType.Ftp => await FtpAsync(connect, timeoutCts.Token).ConfigureAwait(false),
+                ServiceType.Tcp => await TcpAsync(connect, timeoutCts.Token).ConfigureAwait(false),
+                ServiceType.LoadP => await LoadPAsync(connect, timeoutCts.Token).ConfigureAwait(false),
                 _ => (ServiceMetric.FailedValue, ProbeError.Other),
             };
 
@@ -82,6 +104,8 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
         {
             switch (e)
             {
+                case TargetRefusedException:
+                    return ProbeError.TargetRefused;
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.HostUnreachable or SocketError.NetworkUnreachable }:
                     return ProbeError.ConnectionRefused;
                 case SocketException { SocketErrorCode: SocketError.TimedOut }:
@@ -99,7 +123,23 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
     private static ServiceMetric Failed(ServiceKey key, ProbeError error, DateTimeOffset at, string node) =>
         new(key, ServiceMetric.FailedValue, error, at, node);
 
-    private async Task<(int?, ProbeError)> HttpAsync(IPEndPoint endpoint, ServiceCheck check, TimeSpan timeout, CancellationToken ct)
+    private async ValueTask<Socket> ConnectDirectAsync(IPEndPoint endpoint, CancellationToken ct)
+    {
+        var socket = _sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.NoDelay = true;
+            await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<(int?, ProbeError)> HttpAsync(IPEndPoint endpoint, Func<CancellationToken, ValueTask<Socket>> connect, ServiceCheck check, TimeSpan timeout, CancellationToken ct)
     {
         var https = check.Type == ServiceType.Https;
 
@@ -120,21 +160,7 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
                 RemoteCertificateValidationCallback = certificateValidation,
                 TargetHost = https ? check.HostHeader : null,
             },
-            ConnectCallback = async (context, token) =>
-            {
-                var socket = _sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    socket.NoDelay = true;
-                    await socket.ConnectAsync(endpoint, token).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
+            ConnectCallback = async (context, token) => new NetworkStream(await connect(token).ConfigureAwait(false), ownsSocket: true),
         };
         using var client = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         var host = endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]" : endpoint.Address.ToString();
@@ -191,11 +217,9 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
     }
 
     /// <summary>Connect, wait for the 220 ready reply (RFC 959 §4.2, 120 means "ready soon"), send QUIT.</summary>
-    private static async Task<(int?, ProbeError)> FtpAsync(SocketFactory sockets, IPEndPoint endpoint, CancellationToken ct)
+    private static async Task<(int?, ProbeError)> FtpAsync(Func<CancellationToken, ValueTask<Socket>> connect, CancellationToken ct)
     {
-        using var socket = sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.NoDelay = true;
-        await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
+        using var socket = await connect(ct).ConfigureAwait(false);
         var buffer = new byte[4096];
         var length = 0;
         var lineStart = 0;
@@ -244,17 +268,16 @@ public sealed class ServiceTester(TimeProvider time, RemoteCertificateValidation
         }
     }
 
-    private static async Task<(int?, ProbeError)> TcpAsync(SocketFactory sockets, IPEndPoint endpoint, CancellationToken ct)
+    private static async Task<(int?, ProbeError)> TcpAsync(Func<CancellationToken, ValueTask<Socket>> connect, CancellationToken ct)
     {
-        using var socket = sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
+        using var socket = await connect(ct).ConfigureAwait(false);
         return (null, ProbeError.None);
     }
 
-    private static async Task<(int?, ProbeError)> LoadPAsync(SocketFactory sockets, IPEndPoint endpoint, CancellationToken ct)
+    private static async Task<(int?, ProbeError)> LoadPAsync(Func<CancellationToken, ValueTask<Socket>> connect, CancellationToken ct)
     {
-        using var socket = sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        var (figures, _) = await LoadPClient.QueryAsync(socket, endpoint, ct).ConfigureAwait(false);
+        using var socket = await connect(ct).ConfigureAwait(false);
+        var (figures, _) = await LoadPClient.QueryConnectedAsync(socket, ct).ConfigureAwait(false);
 
         // An agent that answers but cannot compute reports load 1000, which is a value, not a failure.
         return (LoadMetric.Compute(figures), ProbeError.None);

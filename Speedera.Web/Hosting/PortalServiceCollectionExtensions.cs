@@ -17,7 +17,9 @@ public static class PortalServiceCollectionExtensions
     public static WebApplicationBuilder AddSpeederaPortal(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<SpeederaOptions>().BindConfiguration(SpeederaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SpeederaOptions>().BindConfiguration(SpeederaOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Security.InfrastructureAddresses.All(a => System.Net.IPAddress.TryParse(a, out _)), "Speedera:Security:InfrastructureAddresses must list IP addresses.")
+            .ValidateOnStart();
         services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section)
             .Validate(m => m.Delivery != MailDelivery.Smtp || !string.IsNullOrWhiteSpace(m.SmtpHost), "Speedera:Mail:SmtpHost is required when Delivery is Smtp.")
             .Validate(m => m.MaxAttempts is > 0 and <= 50, "Speedera:Mail:MaxAttempts must be between 1 and 50.")
@@ -99,6 +101,7 @@ public static class PortalServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IDnsVerifier, DnsVerifier>();
         services.AddScoped<DomainService>();
+        services.AddScoped<CustomerTargets>();
         services.AddHostedService<VerificationScheduler>();
         services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.ProbeResultsConsumer>();
         services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.DecisionsConsumer>();

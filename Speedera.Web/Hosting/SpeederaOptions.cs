@@ -21,6 +21,9 @@ public sealed class SpeederaOptions
 
     public AdminOptions Admin { get; set; } = new();
 
+    /// <summary>Customer-given network targets (<c>Speedera:Security</c>).</summary>
+    public SecurityOptions Security { get; set; } = new();
+
     /// <summary>First labels of the service zone's name servers; customers delegate their names to these.</summary>
     public List<string> NameServers { get; set; } = ["ns1", "ns2"];
 

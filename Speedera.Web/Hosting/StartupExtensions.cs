@@ -17,7 +17,13 @@ public static class StartupExtensions
                 .InitializeAsync(app.Lifetime.ApplicationStopping);
         }
 
-        var admin = app.Services.GetRequiredService<IOptions<SpeederaOptions>>().Value.Admin;
+        var speedera = app.Services.GetRequiredService<IOptions<SpeederaOptions>>().Value;
+        if (speedera.Security.AllowPrivateTargets)
+        {
+            SecurityLog.PrivateTargetsAllowed(app.Logger);
+        }
+
+        var admin = speedera.Admin;
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;

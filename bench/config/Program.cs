@@ -134,6 +134,7 @@ internal static class BenchNetwork
         return new NetworkConfiguration
         {
             Version = 1,
+            AllowPrivateTargets = true,
             GeneratedAt = DateTimeOffset.UtcNow,
             Pops = popList,
             Servers = serverList,

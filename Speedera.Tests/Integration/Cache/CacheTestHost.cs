@@ -18,6 +18,7 @@ public static class TestNetwork
         hostnames.AddRange(extraHosts.Select(h => Cdn(h, originPort, defaultTtl)));
         return new NetworkConfiguration
         {
+            AllowPrivateTargets = true,
             Version = version,
             GeneratedAt = DateTimeOffset.UnixEpoch,
             Pops = [],

@@ -33,6 +33,7 @@ internal sealed class ControlPlaneHost : WebApplicationFactory<Program>
         builder.UseSetting("Speedera:DataDirectory", DataDirectory);
         builder.UseSetting("Speedera:Admin:Password", "Integration-test-1x");
         builder.UseSetting("Speedera:EmbeddedEdge:Enabled", "false");
+        builder.UseSetting("Speedera:Security:AllowPrivateTargets", "true");
         builder.UseSetting("Speedera:Mail:PickupDirectory", Path.Combine(DataDirectory, "mail"));
     }
 

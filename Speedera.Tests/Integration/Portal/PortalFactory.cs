@@ -50,6 +50,8 @@ public abstract class PortalFactory : WebApplicationFactory<Program>, IAsyncLife
         builder.UseSetting("Speedera:Admin:Password", AdminPassword);
         builder.UseSetting("Speedera:Mail:Delivery", "Pickup");
         builder.UseSetting("Speedera:Mail:PollInterval", "00:00:00.200");
+        // The fixtures' GTM addresses and origins live on loopback; StrictTargetsPortalFactory turns this off.
+        builder.UseSetting("Speedera:Security:AllowPrivateTargets", "true");
         foreach (var (key, value) in DatabaseSettings())
         {
             builder.UseSetting(key, value);

@@ -254,6 +254,7 @@ internal sealed class GtmScenario : IAsyncDisposable
         var assigned = Enumerable.Range(1, 3).ToDictionary(p => $"pop-{p}", p => (IReadOnlyList<string>)[$"probe-{p}"]);
         return new NetworkConfiguration
         {
+            AllowPrivateTargets = true,
             Version = 1,
             GeneratedAt = DateTimeOffset.UtcNow,
             Pops = [.. Enumerable.Range(1, 3).Select(p => new Pop($"pop-{p}", $"POP {p}", "City", "ZZ", 0, 0, "net"))],

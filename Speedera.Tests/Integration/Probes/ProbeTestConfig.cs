@@ -19,6 +19,7 @@ internal static class ProbeTestConfig
         IReadOnlyList<LatencyMethod>? latencyMethods = null) => new()
         {
             Version = 1,
+            AllowPrivateTargets = true,
             GeneratedAt = DateTimeOffset.UnixEpoch,
             Pops = servers.Select(s => s.PopId).Concat(nodes.Select(n => n.PopId)).Distinct()
                 .Select(p => new Pop(p, p, "City", "ZZ", 0, 0, "net")).ToList(),

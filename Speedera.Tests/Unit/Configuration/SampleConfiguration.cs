@@ -10,6 +10,7 @@ internal static class SampleConfiguration
     public static NetworkConfiguration Create(long version = 7) => new()
     {
         Version = version,
+        AllowPrivateTargets = true,
         GeneratedAt = At,
         Pops =
         [

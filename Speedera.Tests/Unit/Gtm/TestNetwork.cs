@@ -60,6 +60,7 @@ internal static class TestNetwork
 
         return new NetworkConfiguration
         {
+            AllowPrivateTargets = true,
             Version = version,
             GeneratedAt = Start,
             Pops =

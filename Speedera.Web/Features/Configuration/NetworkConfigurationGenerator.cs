@@ -134,6 +134,11 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
                 ServiceProbeNodes = ServiceProbeAssignments(pops, nodes),
                 LatencyProbeNodes = ProbeNodes(nodes),
             },
+            AllowPrivateTargets = options.Value.Security.AllowPrivateTargets,
+            InfrastructureAddresses = [.. options.Value.Security.InfrastructureAddresses
+                .Select(a => IPAddress.TryParse(a, out var ip) ? ip.ToString() : a)
+                .Distinct(StringComparer.Ordinal)
+                .Order(StringComparer.Ordinal)],
         };
     }
 

@@ -21,7 +21,8 @@ public sealed class DomainService(
     IDnsVerifier verifier,
     IOptions<SpeederaOptions> options,
     IOptions<VerificationOptions> verification,
-    TimeProvider time)
+    TimeProvider time,
+    CustomerTargets targets)
 {
     public const int MaxAddresses = 32;
 
@@ -65,10 +66,16 @@ public sealed class DomainService(
             return DomainResult.Invalid(nameof(AddDomainInput.Gtm), "Choose CDN, traffic management (GTM), or both.");
         }
 
+        if (input.Cdn && input.Gtm)
+        {
+            return DomainResult.Invalid(nameof(AddDomainInput.Gtm), CdnAndGtmMessage);
+        }
+
         string? origin = null;
         if (input.Cdn)
         {
-            if (!TryOrigin(input.Origin, out origin, out var originError))
+            if (!TryOrigin(input.Origin, out origin, out var originError) ||
+                (originError = CustomerTargets.HostProblem(await targets.GuardAsync(cancellationToken), origin!)) is not null)
             {
                 return DomainResult.Invalid(nameof(AddDomainInput.Origin), originError!);
             }
@@ -243,9 +250,14 @@ public sealed class DomainService(
             return DomainResult.Missing;
         }
 
+        if (hostname.Services.HasFlag(HostnameServices.Cdn))
+        {
+            return DomainResult.Invalid(nameof(GtmSettingsInput.Addresses), CdnAndGtmMessage);
+        }
+
         var pops = await db.Pops.Select(p => p.Id).ToListAsync(cancellationToken);
         var edgeAddresses = await db.Servers.Select(s => s.Address).ToListAsync(cancellationToken);
-        var errors = ValidateGtm(input, pops, edgeAddresses);
+        var errors = ValidateGtm(input, pops, edgeAddresses, await targets.GuardAsync(cancellationToken));
         if (errors.Count > 0)
         {
             return DomainResult.Invalid(errors);
@@ -291,8 +303,14 @@ public sealed class DomainService(
             return DomainResult.Missing;
         }
 
+        if (hostname.Services.HasFlag(HostnameServices.Gtm))
+        {
+            return DomainResult.Invalid(nameof(CdnSettingsInput.Origin), CdnAndGtmMessage);
+        }
+
         var errors = new Dictionary<string, string[]>();
-        if (!TryOrigin(input.Origin, out var origin, out var originError))
+        if (!TryOrigin(input.Origin, out var origin, out var originError) ||
+            (originError = CustomerTargets.HostProblem(await targets.GuardAsync(cancellationToken), origin!)) is not null)
         {
             errors[nameof(CdnSettingsInput.Origin)] = [originError!];
         }
@@ -349,7 +367,15 @@ public sealed class DomainService(
     /// <summary>The NS names customers delegate to.</summary>
     public IReadOnlyList<string> NameServers() => options.Value.NameServerNames();
 
-    internal static Dictionary<string, string[]> ValidateGtm(GtmSettingsInput input, IReadOnlyCollection<string> pops, IReadOnlyCollection<string> edgeAddresses)
+    /// <summary>
+    /// A hostname is served either by the caches (CDN) or straight from the customer's addresses (GTM). GTM settings on a
+    /// CDN hostname would be saved but never used, so they are refused.
+    /// </summary>
+    public const string CdnAndGtmMessage =
+        "A hostname uses either the CDN (the caches fetch from one origin) or traffic management (answers are your own addresses), not both: " +
+        "traffic management settings would not be used on a CDN hostname. Register a second hostname for the other service.";
+
+    internal static Dictionary<string, string[]> ValidateGtm(GtmSettingsInput input, IReadOnlyCollection<string> pops, IReadOnlyCollection<string> edgeAddresses, Core.Security.NetworkTargetGuard guard)
     {
         var errors = new Dictionary<string, string[]>();
         void Add(string field, string message) =>
@@ -385,6 +411,10 @@ public sealed class DomainService(
             if (edgeAddresses.Contains(canonical))
             {
                 Add(field + ".Address", $"{canonical} is a Speedera server, not one of yours.");
+            }
+            else if (CustomerTargets.AddressProblem(guard, ip) is { } problem)
+            {
+                Add(field + ".Address", problem);
             }
 
             if (!pops.Contains(a.PopId))

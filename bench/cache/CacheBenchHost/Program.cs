@@ -102,6 +102,7 @@ public static class Program
     internal static NetworkConfiguration Configuration(IReadOnlyList<string> hosts, IPEndPoint origin) => new()
     {
         Version = 1,
+        AllowPrivateTargets = true,
         GeneratedAt = DateTimeOffset.UtcNow,
         Pops = [],
         Servers = [],
