@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Speedera.Core.Security;
 
 namespace Speedera.Core.Configuration;
 
@@ -43,7 +42,6 @@ public static class NetworkConfigurationValidator
         private readonly Dictionary<string, Server> _servers = new(StringComparer.Ordinal);
         private readonly Dictionary<string, EdgeNode> _nodes = new(StringComparer.Ordinal);
         private readonly HashSet<string> _zones = new(StringComparer.Ordinal);
-        private readonly NetworkTargetGuard _guard = NetworkTargetGuard.For(c);
 
         private void Add(string path, string message) => Errors.Add(new ConfigurationError(path, message));
 
@@ -60,6 +58,9 @@ public static class NetworkConfigurationValidator
             ValidateZones();
             ValidateHostnames();
             ValidateProbes();
+
+            // Customer targets are not judged here: one row saved under an earlier setting must not block every
+            // publish. They are checked when saved (portal) and where connections are made (edge).
             for (var i = 0; i < c.InfrastructureAddresses.Count; i++)
             {
                 if (!IPAddress.TryParse(c.InfrastructureAddresses[i], out _))
@@ -129,10 +130,6 @@ public static class NetworkConfigurationValidator
                 else
                 {
                     addressOwner[address] = server;
-                    if (server.Kind == ServerKind.Customer && _guard.Check(address) is { Allowed: false } refused)
-                    {
-                        Add(path + ".address", $"Customer server '{server.Id}': {refused.Reason}");
-                    }
                 }
 
                 if (server.Services.Count == 0)
@@ -529,10 +526,6 @@ public static class NetworkConfigurationValidator
             if (string.IsNullOrWhiteSpace(cache.Origin) || Uri.CheckHostName(cache.Origin) == UriHostNameType.Unknown)
             {
                 Add(path + ".origin", $"Hostname '{h.Name}' origin '{cache.Origin}' is not a host name or IP address.");
-            }
-            else if (IPAddress.TryParse(cache.Origin.Trim('[', ']'), out var originAddress) && _guard.Check(originAddress) is { Allowed: false } refused)
-            {
-                Add(path + ".origin", $"Hostname '{h.Name}' origin: {refused.Reason}");
             }
 
             if (cache.OriginScheme is not ("http" or "https"))

@@ -63,6 +63,9 @@ public sealed class NetworkTargetGuard
 
     public IReadOnlyCollection<IPAddress> Infrastructure => _infrastructure;
 
+    /// <summary>Equal for guards that decide alike: connections made under one guard are kept only while it stays in force.</summary>
+    public string Fingerprint => field ??= (AllowPrivateTargets ? "private;" : "strict;") + string.Join(",", _infrastructure.Select(a => a.ToString()).Order(StringComparer.Ordinal));
+
     /// <summary>
     /// The guard an edge node applies under one configuration: its <see cref="NetworkConfiguration.AllowPrivateTargets"/>
     /// and, as infrastructure, every Speedera server, every node endpoint, the name servers' glue and the
@@ -314,7 +317,7 @@ public sealed class NetworkTargetGuard
             return AddressCategory.Benchmarking; // 2001:2::/48
         }
 
-        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && (b[3] & 0xFE) == 0)
+        if (b[0] == 0x20 && b[1] == 0x01 && (b[2] & 0xFE) == 0)
         {
             return AddressCategory.ProtocolAssignments; // 2001::/23 remainder (Teredo handled above)
         }
@@ -343,7 +346,7 @@ public sealed class NetworkTargetGuard
     {
         AddressCategory.Loopback => "a loopback address",
         AddressCategory.Unspecified => "the unspecified address",
-        AddressCategory.ThisNetwork => "in 0.0.0.0/8 (\"this network\")",
+        AddressCategory.ThisNetwork => "in 0.0.0.0/8 (this network)",
         AddressCategory.LinkLocal => "a link-local address",
         AddressCategory.Private => "a private address (RFC 1918)",
         AddressCategory.SiteLocal => "a site-local address",

@@ -48,11 +48,17 @@ public sealed class CacheServerHost : IAsyncDisposable
         var guards = new Speedera.Edge.Security.TargetGuardSource(configuration);
         _origins = new OriginClient(options, () => guards.Current, _logger);
         _accessLog = options.AccessLogPath is { } path ? new AccessLog(path, options.AccessLogMaxBytes, options.AccessLogMaxFiles, _logger) : null;
+        var guardInForce = guards.Current.Fingerprint;
         _routing = new CacheRoutingSource(configuration, options.HeuristicFreshnessCap,
             r =>
             {
                 Log.ConfigurationApplied(_logger, r.Configuration?.Version ?? 0, r.Count);
-                _origins.Retain(r.Routes.Select(route => route.OriginKey).ToHashSet(StringComparer.Ordinal), TimeSpan.FromMinutes(10));
+
+                // Pooled origin connections were checked by the guard of their time; when the rules change, new requests open new ones.
+                var guard = Speedera.Core.Security.NetworkTargetGuard.For(r.Configuration).Fingerprint;
+                var keep = guard == guardInForce ? r.Routes.Select(route => route.OriginKey).ToHashSet(StringComparer.Ordinal) : [];
+                guardInForce = guard;
+                _origins.Retain(keep, TimeSpan.FromMinutes(10));
             });
         _proxy = new CacheProxy(options, Store, _origins, _routing, Usage, _accessLog, _logger);
         _configurationLoaded = () => configuration() is not null;

@@ -11,6 +11,9 @@ namespace Speedera.Edge.Security;
 /// <summary>Resolves a customer-given host name to addresses; tests map names to the addresses they need.</summary>
 public delegate ValueTask<IPAddress[]> TargetResolver(string host, CancellationToken cancellationToken);
 
+/// <summary>Dials one address the guard allowed; tests record the endpoint instead of dialling.</summary>
+public delegate ValueTask<Socket> ConnectHook(IPEndPoint endpoint, CancellationToken cancellationToken);
+
 /// <summary>A connection the <see cref="NetworkTargetGuard"/> refused; no packet was sent to the target.</summary>
 public sealed class TargetRefusedException(string host, string reason) : IOException($"Connection to {host} refused by the target guard: {reason}")
 {
@@ -30,11 +33,14 @@ public sealed partial class GuardedConnector
     private readonly Func<NetworkTargetGuard> _guard;
     private readonly TargetResolver _resolver;
     private readonly SocketFactory _sockets;
+    private readonly ConnectHook _dial;
     private readonly ILogger _logger;
 
-    public GuardedConnector(Func<NetworkTargetGuard> guard, TargetResolver? resolver = null, SocketFactory? sockets = null, ILogger? logger = null)
+    /// <param name="dial">How an allowed address is dialled; default: a socket from <paramref name="sockets"/>, connected.</param>
+    public GuardedConnector(Func<NetworkTargetGuard> guard, TargetResolver? resolver = null, SocketFactory? sockets = null, ILogger? logger = null, ConnectHook? dial = null)
     {
         _guard = guard;
+        _dial = dial ?? DialAsync;
         _resolver = resolver ?? new TargetResolver(static (host, ct) => new ValueTask<IPAddress[]>(System.Net.Dns.GetHostAddressesAsync(host, ct)));
         _sockets = sockets ?? SocketFactories.Default;
         _logger = logger ?? NullLogger.Instance;
@@ -57,26 +63,33 @@ public sealed partial class GuardedConnector
         Exception? last = null;
         foreach (var address in addresses)
         {
-            var socket = _sockets(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                socket.NoDelay = true;
-                await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken).ConfigureAwait(false);
-                return socket;
+                return await _dial(new IPEndPoint(address, port), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SocketException or IOException)
             {
-                socket.Dispose();
                 last = ex;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
             }
         }
 
         throw last ?? new SocketException((int)SocketError.HostNotFound);
+    }
+
+    private async ValueTask<Socket> DialAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var socket = _sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.NoDelay = true;
+            await socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The addresses of <paramref name="host"/> the guard allows, in resolver order; refused ones are logged and skipped.</summary>
