@@ -3,6 +3,7 @@ using Speedera.Web.Components;
 using Speedera.Web.Features.Account;
 using Speedera.Web.Features.Api;
 using Speedera.Web.Features.Edge;
+using Speedera.Web.Features.Metrics;
 using Speedera.Web.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -46,6 +47,7 @@ app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c
 app.MapAccountEndpoints();
 app.MapEdgeApi();
 app.MapCustomerApi();
+app.MapPortalMetrics();
 app.MapRazorComponents<App>();
 
 await app.InitializeSpeederaAsync();

@@ -72,12 +72,14 @@ internal sealed class OriginFetcher
         }
 
         var requestTime = _time.GetUtcNow();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _originFetches);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
         timeout.CancelAfter(_options.OriginResponseTimeout);
         try
         {
             var response = await origin.Invoker.SendAsync(message, timeout.Token).ConfigureAwait(false);
+            Telemetry.EdgeTelemetry.OriginDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             return (new OriginResponse(response, origin.Slots, requestTime, _time.GetUtcNow()), 0, null);
         }
         catch (OperationCanceledException) when (!clientAborted.IsCancellationRequested)

@@ -13,6 +13,9 @@ public sealed class UsageAggregator
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<(long Minute, string Hostname), Counters> _rows = new();
     private readonly TimeProvider _time;
+    // Totals of drained rows, so totals since start (for metrics) cost the request path nothing.
+    private readonly Lock _totalsGate = new();
+    private UsageTotals _drained;
 
     public UsageAggregator(string popId, string nodeId, TimeProvider timeProvider)
     {
@@ -29,6 +32,26 @@ public sealed class UsageAggregator
     {
         public long Requests, BytesToClients, BytesFromOrigin, S2, S3, S4, S5, Hits, Misses;
     }
+
+    /// <summary>Everything recorded since start: drained rows plus the rows still open. Read by the metrics exporter.</summary>
+    public UsageTotals Totals()
+    {
+        lock (_totalsGate)
+        {
+            var t = _drained;
+            foreach (var c in _rows.Values)
+            {
+                t = t.Add(Snapshot(c));
+            }
+
+            return t;
+        }
+    }
+
+    private static UsageTotals Snapshot(Counters c) => new(
+        Interlocked.Read(ref c.Requests), Interlocked.Read(ref c.BytesToClients), Interlocked.Read(ref c.BytesFromOrigin),
+        Interlocked.Read(ref c.S2), Interlocked.Read(ref c.S3), Interlocked.Read(ref c.S4), Interlocked.Read(ref c.S5),
+        Interlocked.Read(ref c.Hits), Interlocked.Read(ref c.Misses));
 
     public void Record(string hostname, int status, long bytesToClient, long bytesFromOrigin, bool hit)
     {
@@ -71,28 +94,42 @@ public sealed class UsageAggregator
     {
         var cutoff = (_time.GetUtcNow() - Grace).UtcTicks / TimeSpan.TicksPerMinute;
         var rows = new List<UsageRollup>();
-        foreach (var key in _rows.Keys)
+        lock (_totalsGate)
         {
-            if ((includeCurrent || key.Minute < cutoff) && _rows.TryRemove(key, out var c))
+            foreach (var key in _rows.Keys)
             {
-                rows.Add(new UsageRollup(
-                    new DateTimeOffset(key.Minute * TimeSpan.TicksPerMinute, TimeSpan.Zero),
-                    key.Hostname,
-                    PopId,
-                    NodeId,
-                    Interlocked.Read(ref c.Requests),
-                    Interlocked.Read(ref c.BytesToClients),
-                    Interlocked.Read(ref c.BytesFromOrigin),
-                    Interlocked.Read(ref c.S2),
-                    Interlocked.Read(ref c.S3),
-                    Interlocked.Read(ref c.S4),
-                    Interlocked.Read(ref c.S5),
-                    Interlocked.Read(ref c.Hits),
-                    Interlocked.Read(ref c.Misses)));
+                if ((includeCurrent || key.Minute < cutoff) && _rows.TryRemove(key, out var c))
+                {
+                    var t = Snapshot(c);
+                    _drained = _drained.Add(t);
+                    rows.Add(new UsageRollup(
+                        new DateTimeOffset(key.Minute * TimeSpan.TicksPerMinute, TimeSpan.Zero),
+                        key.Hostname,
+                        PopId,
+                        NodeId,
+                        t.Requests,
+                        t.BytesToClients,
+                        t.BytesFromOrigin,
+                        t.Status2xx,
+                        t.Status3xx,
+                        t.Status4xx,
+                        t.Status5xx,
+                        t.Hits,
+                        t.Misses));
+                }
             }
         }
 
         rows.Sort((a, b) => a.Minute != b.Minute ? a.Minute.CompareTo(b.Minute) : string.CompareOrdinal(a.Hostname, b.Hostname));
         return rows;
     }
+}
+
+/// <summary>Usage counts summed over hostnames and minutes.</summary>
+public readonly record struct UsageTotals(
+    long Requests, long BytesToClients, long BytesFromOrigin, long Status2xx, long Status3xx, long Status4xx, long Status5xx, long Hits, long Misses)
+{
+    public UsageTotals Add(UsageTotals o) => new(
+        Requests + o.Requests, BytesToClients + o.BytesToClients, BytesFromOrigin + o.BytesFromOrigin, Status2xx + o.Status2xx,
+        Status3xx + o.Status3xx, Status4xx + o.Status4xx, Status5xx + o.Status5xx, Hits + o.Hits, Misses + o.Misses);
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Speedera.Core.ControlPlane;
 using Speedera.Edge.Hosting;
+using Speedera.Edge.Telemetry;
 
 namespace Speedera.Edge.ControlPlane;
 
@@ -77,8 +78,12 @@ public sealed partial class UploadSender(
             if (ack is null || ack.Accepted + ack.Duplicates != records.Count)
             {
                 LogBadAck(logger, kind, records.Count);
+                CountBatch(kind, "failed");
                 return false;
             }
+
+            CountBatch(kind, "accepted");
+            EdgeTelemetry.UploadRows.Add(records.Count, new KeyValuePair<string, object?>("upload.kind", kind));
 
             if (_failing)
             {
@@ -96,9 +101,13 @@ public sealed partial class UploadSender(
                 LogUploadFailed(logger, kind, ex.Message, spool.PendingCount);
             }
 
+            CountBatch(kind, "failed");
             return false;
         }
     }
+
+    private static void CountBatch(string kind, string outcome) =>
+        EdgeTelemetry.UploadBatches.Add(1, new KeyValuePair<string, object?>("upload.kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
 
     private byte[] BuildBody(string kind, List<byte[]> records)
     {

@@ -56,6 +56,8 @@ public static class EdgeNodeHost
         services.AddSingleton<EdgeRoleHost>();
         services.AddSingleton(sp => new Probe.NodeExchange(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EdgeStatus>();
+        services.AddMetrics();
+        services.AddSingleton<Telemetry.EdgeMetrics>();
 
         // Hosted services start in this order: the document on disk first, then the status endpoint
         // and the control-plane client (so a role that waits for a document at start gets one), then

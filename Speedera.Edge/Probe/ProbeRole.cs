@@ -29,6 +29,8 @@ public sealed class ProbeRole : IEdgeRole
 
     public LatencyProbeHost? Latency => latency;
 
+    public ServiceProbeHost? Services => services;
+
     /// <summary>Service tests run, and per POP the latency table's size and the age of its newest measurement (NOC Probes page).</summary>
     public RoleHealth Health => services is null
         ? RoleHealth.Starting

@@ -55,6 +55,7 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
     private DateTimeOffset _lastFlush;
     private readonly LoopRunner _runner = new();
     private long _testsRun;
+    private readonly long[] _results = new long[(int)ProbeError.Other + 1];
 
     public ServiceProbeHost(
         string nodeId,
@@ -77,6 +78,9 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
     public string NodeId => _nodeId;
 
     public long TestsRun => Interlocked.Read(ref _testsRun);
+
+    /// <summary>Tests run since start that ended with <paramref name="error"/> (<see cref="ProbeError.None"/>: the service is up).</summary>
+    public long Results(ProbeError error) => (int)error < _results.Length ? Interlocked.Read(ref _results[(int)error]) : 0;
 
     /// <summary>The services this node tests under a configuration (for the NOC page and tests).</summary>
     public static IReadOnlyList<(Server Server, ServiceCheck Check)> AssignedServices(NetworkConfiguration config, string nodeId)
@@ -151,6 +155,7 @@ public sealed partial class ServiceProbeHost : IAsyncDisposable
         {
             var metric = await _tester.TestAsync(server, check, timeout, _nodeId, ct).ConfigureAwait(false);
             Interlocked.Increment(ref _testsRun);
+            Interlocked.Increment(ref _results[Math.Clamp((int)metric.Error, 0, _results.Length - 1)]);
             Log.Tested(_logger, server.Id, check.Id, metric.Value, metric.Error);
             bool full;
             lock (_pendingLock)

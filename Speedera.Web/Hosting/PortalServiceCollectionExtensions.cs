@@ -8,6 +8,7 @@ using Speedera.Web.Features.Api;
 using Speedera.Web.Features.Domains;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
+using Speedera.Web.Features.Metrics;
 
 namespace Speedera.Web.Hosting;
 
@@ -54,6 +55,7 @@ public static class PortalServiceCollectionExtensions
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
             }));
+        services.AddPortalMetrics();
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Policies.Customer, p => p.RequireRole(Roles.Customer).RequireClaim(SpeederaClaimsPrincipalFactory.OrganizationClaim))
             .AddPolicy(Roles.Policies.Noc, p => p.RequireRole(Roles.Noc, Roles.Admin))

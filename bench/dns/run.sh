@@ -5,7 +5,7 @@
 # The servers take turns (ROUNDS rounds, order alternating) because the machine is shared and noisy;
 # the summary uses the median QPS of each.
 # Usage: bench/dns/run.sh [seconds per run, default 5]    ROUNDS=5 CLIENTS=4 LATENCY_QPS=40000
-#        Also: bench/dns/run.sh --micro
+#        Also: bench/dns/run.sh --micro    (MICRO_ARGS=--no-metrics for the DNS meter not exported)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -36,7 +36,7 @@ echo "== building DnsBenchHost (Release)"
 dotnet build -c Release "$HERE/DnsBenchHost/DnsBenchHost.csproj" -o "$WORK/host" -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 
 if [[ "${1:-}" == "--micro" ]]; then
-  dotnet "$WORK/host/DnsBenchHost.dll" --micro --queries "${MICRO_QUERIES:-1000000}"
+  dotnet "$WORK/host/DnsBenchHost.dll" --micro --queries "${MICRO_QUERIES:-1000000}" ${MICRO_ARGS:-}
   exit 0
 fi
 

@@ -29,23 +29,46 @@ internal sealed class EdgeNodeProcess : IAsyncDisposable
     public static EdgeNodeProcess Start(string nodeId, string nodeKey, Uri controlPlane, string publicKey, string dataDirectory, params string[] extraArgs)
     {
         var statusPort = ControlPlaneHost.FreePort();
+        return Launch(nodeId, statusPort, nodeKey,
+        [
+            "--node-id", nodeId, "--control-plane", controlPlane.ToString(), "--public-key", publicKey,
+            "--data-dir", dataDirectory, "--status-listen", $"127.0.0.1:{statusPort}",
+            "--poll-timeout", "20s", "--heartbeat-interval", "500ms", "--upload-interval", "200ms", "--retry-delay", "300ms",
+            .. extraArgs,
+        ]);
+    }
+
+    /// <summary>A node that runs from a signed configuration file, without a control plane.</summary>
+    public static EdgeNodeProcess StartFromFile(string nodeId, string publicKey, string configFile, string dataDirectory, params string[] extraArgs)
+    {
+        var statusPort = ControlPlaneHost.FreePort();
+        return Launch(nodeId, statusPort, null,
+        [
+            "--node-id", nodeId, "--config", configFile, "--public-key", publicKey,
+            "--data-dir", dataDirectory, "--status-listen", $"127.0.0.1:{statusPort}",
+            .. extraArgs,
+        ]);
+    }
+
+    private static EdgeNodeProcess Launch(string nodeId, int statusPort, string? nodeKey, string[] args)
+    {
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-                 {
-                     EdgeDll(), "--node-id", nodeId, "--control-plane", controlPlane.ToString(), "--public-key", publicKey,
-                     "--data-dir", dataDirectory, "--status-listen", $"127.0.0.1:{statusPort}",
-                     "--poll-timeout", "20s", "--heartbeat-interval", "500ms", "--upload-interval", "200ms", "--retry-delay", "300ms",
-                 }.Concat(extraArgs))
+        psi.ArgumentList.Add(EdgeDll());
+        foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
         }
 
-        psi.Environment["SPEEDERA_NODE_KEY"] = nodeKey;
+        if (nodeKey is not null)
+        {
+            psi.Environment["SPEEDERA_NODE_KEY"] = nodeKey;
+        }
+
         psi.Environment["SPEEDERA_EXCHANGE_KEY"] = ExchangeKey;
         psi.Environment["DOTNET_NOLOGO"] = "1";
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start");
@@ -55,6 +78,14 @@ internal sealed class EdgeNodeProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return node;
+    }
+
+    /// <summary>The node's <c>/metrics</c> (Prometheus text format).</summary>
+    public async Task<string> MetricsAsync()
+    {
+        using var response = await _status.GetAsync("/metrics");
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
     }
 
     public async Task<EdgeStatusReport?> TryStatusAsync()

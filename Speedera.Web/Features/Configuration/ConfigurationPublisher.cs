@@ -33,7 +33,10 @@ public sealed partial class ConfigurationPublisher(
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
-    public async Task<PublishResult> PublishAsync(string author, CancellationToken cancellationToken = default)
+    public async Task<PublishResult> PublishAsync(string author, CancellationToken cancellationToken = default) =>
+        Metrics.PortalTelemetry.CountPublish(await PublishNewAsync(author, cancellationToken).ConfigureAwait(false));
+
+    private async Task<PublishResult> PublishNewAsync(string author, CancellationToken cancellationToken)
     {
         await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -57,7 +60,10 @@ public sealed partial class ConfigurationPublisher(
     }
 
     /// <summary>Publishes the content of <paramref name="version"/> again as a new version.</summary>
-    public async Task<PublishResult> RollBackAsync(long version, string author, CancellationToken cancellationToken = default)
+    public async Task<PublishResult> RollBackAsync(long version, string author, CancellationToken cancellationToken = default) =>
+        Metrics.PortalTelemetry.CountPublish(await RollBackToAsync(version, author, cancellationToken).ConfigureAwait(false));
+
+    private async Task<PublishResult> RollBackToAsync(long version, string author, CancellationToken cancellationToken)
     {
         await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

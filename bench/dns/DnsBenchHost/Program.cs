@@ -1,13 +1,18 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using DnsBenchHost;
 using Microsoft.Extensions.Logging;
 using Speedera.Core.Dns;
 using Speedera.Core.Gtm;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using Speedera.Edge.Dns;
+using Speedera.Edge.Telemetry;
 
 // Usage: DnsBenchHost [--port N] [--udp-threads N] [--udp-batching 0|1] [--udp-sockets N] [--udp-on-demand 0|1]   serve bench.test on 127.0.0.1:N until stopped
-//        DnsBenchHost --micro [--queries N]   in-process parse -> decide -> serialize timing
+//        DnsBenchHost --micro [--queries N] [--no-metrics]   in-process parse -> decide -> serialize timing
+//        (with the DNS meter exported as on a node with a status listener, unless --no-metrics)
 var micro = args.Contains("--micro");
 int port = ArgValue("--port", 8053);
 var config = BenchNetwork.Create();
@@ -20,6 +25,16 @@ var host = new DnsServerHost(options, () => config, state, loggerFactory);
 
 if (micro)
 {
+    // The node's own wiring: EdgeMetrics hands the stats its latency histogram, an OpenTelemetry provider collects it.
+    using var meter = new Meter(EdgeTelemetry.DnsMeterName);
+    using var provider = args.Contains("--no-metrics") ? null
+        : Sdk.CreateMeterProviderBuilder().AddMeter(EdgeTelemetry.DnsMeterName).AddPrometheusExporter().Build();
+    if (provider is not null)
+    {
+        host.Stats.Latency = meter.CreateHistogram<double>("speedera.dns.duration", "s");
+    }
+
+    Console.WriteLine($"micro: metrics {(provider is null ? "off" : $"exported (latency timed for one query in {DnsServerStats.LatencySampleEvery})")}");
     RunMicro(host.CreateProcessor(), ArgValue("--queries", 2_000_000));
     return;
 }
