@@ -29,7 +29,7 @@ public static class EdgeCommandLine
         new("--metrics-listen", "IP:PORT", "Metric exchange listen address (probes push to dns nodes). Default 127.0.0.1:9100."),
         new("--loadp-listen", "IP:PORT", "Load agent listen address. Default 127.0.0.1:9200."),
         new("--exchange-key-file", "FILE", "File holding the metric exchange key (base64, at least 16 bytes) shared by probes and dns nodes. Also read from SPEEDERA_EXCHANGE_KEY. Required for the dns and probe roles."),
-        new("--status-listen", "IP:PORT", "Local status endpoint (GET /status, GET /healthz). Default: off."),
+        new("--status-listen", "IP:PORT", "Local status endpoint (GET /status, GET /healthz, GET /metrics in Prometheus format; no authentication: keep it on loopback or a management network). Default: off."),
         new("--poll-timeout", "DURATION", "How long a config long-poll may wait at the control plane (e.g. 30s). Default 30s."),
         new("--heartbeat-interval", "DURATION", "Time between heartbeats. Default 10s."),
         new("--upload-interval", "DURATION", "Time between upload spool drains. Default 1s."),

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Speedera.Core.ControlPlane;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Speedera.Edge.ControlPlane;
 using Speedera.Edge.Telemetry;
 
@@ -35,7 +36,9 @@ public sealed class EdgeStatusServer(EdgeOptions options, EdgeStatus status, Con
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, EdgeApiJsonContext.Default));
         builder.Services.AddSingleton(metrics);
         // A scrape reads a few hundred counters: no need to cache it (the exporter would by default for 300 ms).
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(EdgeTelemetry.MeterNames).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("speedera-edge", serviceInstanceId: options.NodeId))
+            .WithMetrics(m => m.AddMeter(EdgeTelemetry.MeterNames).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/status", () => Results.Json(status.CreateStatus(), EdgeApiJsonContext.Default.EdgeStatusReport));

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Authorization;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Configuration;
 
@@ -32,7 +33,7 @@ public static class PortalTelemetry
 
     public static IServiceCollection AddPortalMetrics(this IServiceCollection services)
     {
-        services.AddOpenTelemetry().WithMetrics(m => m
+        services.AddOpenTelemetry().ConfigureResource(r => r.AddService("speedera-portal")).WithMetrics(m => m
             .AddMeter(MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing")
             .AddPrometheusExporter());
         services.AddAuthorizationBuilder().AddPolicy(MetricsPolicy, p => p.RequireAssertion(MayReadMetrics));
