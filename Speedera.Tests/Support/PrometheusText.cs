@@ -22,7 +22,8 @@ internal static class PrometheusText
             }
 
             // name{labels} value [timestamp]
-            var labelsEnd = line[name.Length] == '{' ? line.IndexOf('}', name.Length) + 1 : name.Length;
+            // Label values may hold braces (route templates), the value and timestamp never do.
+            var labelsEnd = line[name.Length] == '{' ? line.LastIndexOf('}') + 1 : name.Length;
             var labels = line[name.Length..labelsEnd];
             var value = line[labelsEnd..].Trim().Split(' ')[0];
             yield return (labels, double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture));
