@@ -126,6 +126,40 @@ public sealed class NocPagesTests : IAsyncLifetime
         Assert.Null(page.QuerySelector("tr[data-node=dns-2]"));
     }
 
+    [Fact]
+    public async Task Enrolment_is_undone_when_the_network_it_would_publish_is_invalid()
+    {
+        await using var scope = _host.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+        db.Pops.Add(new PopEntity { Id = "Bad POP", Name = "Bad", City = "Nowhere", Country = "NL", Network = "none" });
+        await db.SaveChangesAsync();
+        var before = await LatestVersionAsync();
+
+        var result = await scope.ServiceProvider.GetRequiredService<EdgeNodeService>()
+            .EnrollAndPublishAsync(new EnrolmentRequest("cache-8", "sjc", NodeRoles.Cache, CacheEndpoint: "127.0.0.8:8080"), "test");
+
+        Assert.Equal(EnrolmentProblem.NotPublishable, result.Error?.Problem);
+        Assert.Contains("Bad POP", result.Error!.Message, StringComparison.Ordinal);
+        await using var check = _host.CreateScope();
+        Assert.False(await check.ServiceProvider.GetRequiredService<SpeederaDbContext>().EdgeNodes.AnyAsync(n => n.Id == "cache-8"));
+        Assert.Equal(before, await LatestVersionAsync());
+    }
+
+    [Fact]
+    public async Task Refused_enrolment_names_the_problem_and_the_field()
+    {
+        await using var scope = _host.CreateScope();
+        var nodes = scope.ServiceProvider.GetRequiredService<EdgeNodeService>();
+
+        var missing = await nodes.EnrollAndPublishAsync(new EnrolmentRequest("dns-3", "sjc", NodeRoles.Dns), "test");
+        var duplicate = await nodes.EnrollAndPublishAsync(new EnrolmentRequest("dns-1", "sjc", NodeRoles.Probe), "test");
+        var badPop = await nodes.EnrollAndPublishAsync(new EnrolmentRequest("probe-3", "nowhere", NodeRoles.Probe), "test");
+
+        Assert.Equal((EnrolmentProblem.MissingEndpoint, nameof(EnrolmentRequest.DnsEndpoint)), (missing.Error!.Problem, missing.Error.Field));
+        Assert.Equal(EnrolmentProblem.AlreadyEnrolled, duplicate.Error?.Problem);
+        Assert.Equal((EnrolmentProblem.UnknownPop, nameof(EnrolmentRequest.PopId)), (badPop.Error!.Problem, badPop.Error.Field));
+    }
+
     private async Task<IHtmlDocument> GetAsync(string path)
     {
         var html = await _browser.GetStringAsync(path);
