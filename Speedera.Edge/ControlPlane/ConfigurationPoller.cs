@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 using Speedera.Core.Configuration;
 using Speedera.Core.ControlPlane;
 using Speedera.Edge.Hosting;
@@ -23,56 +25,49 @@ public sealed partial class ConfigurationPoller(
     TimeProvider time,
     ILogger<ConfigurationPoller> logger) : BackgroundService
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private string? _lastRefusedETag;
     private int _lastUnexpectedStatus;
     private bool _unreachable;
+    private ResiliencePipeline<bool>? _retry;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = options.RetryDelay;
+        // Failures (no answer, an unexpected status, a refused document) are retried with backoff.
+        _retry = ControlPlaneRetry.Create<bool>(
+            options.RetryDelay,
+            time,
+            outcome => outcome.Exception is null ? !outcome.Result : ControlPlaneRetry.IsTransient(outcome.Exception),
+            OnRetry);
         while (!stoppingToken.IsCancellationRequested)
         {
-            TimeSpan? delay;
             try
             {
-                delay = await PollOnceAsync(stoppingToken).ConfigureAwait(false);
-                if (_unreachable)
-                {
-                    _unreachable = false;
-                    LogReachable(logger);
-                }
-
-                backoff = options.RetryDelay;
+                await _retry.ExecuteAsync(static (poller, ct) => new ValueTask<bool>(poller.PollOnceAsync(ct)), this, stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or IOException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                if (!_unreachable)
-                {
-                    _unreachable = true;
-                    LogUnreachable(logger, ex.Message, holder.Current?.Version);
-                }
-
-                delay = backoff;
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                return;
             }
 
-            if (delay is { } d)
+            if (_unreachable)
             {
-                try
-                {
-                    await Task.Delay(d, time, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                _unreachable = false;
+                LogReachable(logger);
             }
         }
     }
 
-    /// <summary>One long-poll; returns how long to wait before the next one (null: at once).</summary>
-    internal async Task<TimeSpan?> PollOnceAsync(CancellationToken cancellationToken)
+    private void OnRetry(OnRetryArguments<bool> args)
+    {
+        if (args.Outcome.Exception is { } ex && !_unreachable)
+        {
+            _unreachable = true;
+            LogUnreachable(logger, ex.Message, holder.Current?.Version);
+        }
+    }
+
+    /// <summary>One long-poll; true when the next may follow at once, false when it should back off.</summary>
+    internal async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
     {
         var wait = (int)Math.Ceiling(options.PollTimeout.TotalSeconds);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{EdgeApi.ConfigPath}?{EdgeApi.WaitParameter}={wait.ToString(CultureInfo.InvariantCulture)}");
@@ -87,7 +82,7 @@ public sealed partial class ConfigurationPoller(
         if (response.StatusCode == HttpStatusCode.NotModified)
         {
             _lastUnexpectedStatus = 0;
-            return null;
+            return true;
         }
 
         if (response.StatusCode != HttpStatusCode.OK)
@@ -99,7 +94,7 @@ public sealed partial class ConfigurationPoller(
                 LogUnexpectedStatus(logger, _lastUnexpectedStatus);
             }
 
-            return options.RetryDelay;
+            return false;
         }
 
         _lastUnexpectedStatus = 0;
@@ -119,15 +114,15 @@ public sealed partial class ConfigurationPoller(
                 lastGood.Write(bytes);
                 _lastRefusedETag = null;
                 LogApplied(logger, envelope.Version, envelope.Hash);
-                return null;
+                return true;
             case ApplyOutcome.OlderThanRunning:
                 return Refuse(envelope, $"Version {envelope.Version} is not newer than the running version {holder.Current?.Version}.");
             default:
-                return null;
+                return true;
         }
     }
 
-    private TimeSpan Refuse(SignedConfiguration? envelope, string reason)
+    private bool Refuse(SignedConfiguration? envelope, string reason)
     {
         holder.RecordRefusal(new ConfigurationRefusal(envelope?.Version, reason, time.GetUtcNow()));
         var etag = envelope?.ETag ?? reason;
@@ -137,7 +132,7 @@ public sealed partial class ConfigurationPoller(
             LogRefused(logger, envelope?.Version, reason, holder.Current?.Version);
         }
 
-        return options.RetryDelay;
+        return false;
     }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Applied configuration version {Version} ({Hash})")]

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly;
 using Speedera.Core.ControlPlane;
 using Speedera.Edge.Hosting;
 using Speedera.Edge.Telemetry;
@@ -25,16 +26,19 @@ public sealed partial class UploadSender(
     private static readonly byte[] Comma = [(byte)','];
     private bool _failing;
 
+    private readonly ResiliencePipeline<bool> _retry = ControlPlaneRetry.Create<bool>(options.RetryDelay, time, outcome => !outcome.Result);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var ok = await DrainOnceAsync(stoppingToken).ConfigureAwait(false);
             try
             {
-                await Task.Delay(ok ? options.UploadInterval : options.RetryDelay, time, stoppingToken).ConfigureAwait(false);
+                // A failed drain is retried with backoff; the spool keeps the records meanwhile.
+                await _retry.ExecuteAsync(static (sender, ct) => new ValueTask<bool>(sender.DrainOnceAsync(ct)), this, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(options.UploadInterval, time, stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
