@@ -1,7 +1,7 @@
-using System.Net;
-using System.Net.Mail;
-using System.Text;
+using MailKit.Net.Smtp;
+using MailKit.Security;
 using Microsoft.Extensions.Options;
+using MimeKit;
 using Speedera.Web.Data;
 using Speedera.Web.Hosting;
 
@@ -13,6 +13,34 @@ public interface IMailTransport
     Task SendAsync(EmailMessage message, CancellationToken cancellationToken);
 }
 
+/// <summary>One outbox message as MIME: plain text and HTML alternatives, with a stable Message-ID.</summary>
+public static class MailMessages
+{
+    /// <summary>CRLF line ends as RFC 5322 section 2.1 requires, also in files (MimeKit defaults to the platform's).</summary>
+    public static readonly FormatOptions Format = CreateFormat();
+
+    public static MimeMessage Create(EmailMessage message, string from)
+    {
+        var mime = new MimeMessage
+        {
+            MessageId = $"{message.Id:N}@speedera.local",
+            Date = new DateTimeOffset(DateTime.SpecifyKind(message.CreatedAt, DateTimeKind.Utc)),
+            Subject = message.Subject,
+            Body = new BodyBuilder { TextBody = message.TextBody, HtmlBody = message.HtmlBody }.ToMessageBody(),
+        };
+        mime.From.Add(MailboxAddress.Parse(from));
+        mime.To.Add(MailboxAddress.Parse(message.To));
+        return mime;
+    }
+
+    private static FormatOptions CreateFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
+    }
+}
+
 /// <summary>Development delivery: one RFC 5322 .eml file per message in the pickup folder.</summary>
 public sealed class PickupDirectoryMailTransport(IOptions<MailOptions> mail, IOptions<SpeederaOptions> speedera, IHostEnvironment env) : IMailTransport
 {
@@ -21,22 +49,20 @@ public sealed class PickupDirectoryMailTransport(IOptions<MailOptions> mail, IOp
     public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        var builder = new StringBuilder()
-            .Append("From: ").Append(mail.Value.From).Append("\r\n")
-            .Append("To: ").Append(message.To).Append("\r\n")
-            .Append("Subject: ").Append(message.Subject).Append("\r\n")
-            .Append("Date: ").Append(message.CreatedAt.ToString("r")).Append("\r\n")
-            .Append("Message-ID: <").Append(message.Id.ToString("N")).Append("@speedera.local>\r\n")
-            .Append("MIME-Version: 1.0\r\n")
-            .Append("Content-Type: text/plain; charset=utf-8\r\n\r\n")
-            .Append(message.TextBody.Replace("\n", "\r\n", StringComparison.Ordinal));
         var path = Path.Combine(Directory, $"{message.CreatedAt:yyyyMMddTHHmmss}-{message.Id:N}.eml");
         var temp = path + ".tmp";
-        await File.WriteAllTextAsync(temp, builder.ToString(), Encoding.UTF8, cancellationToken);
+
+        // Written aside and moved into place, so a reader never sees half a message.
+        await using (var file = File.Create(temp))
+        {
+            await MailMessages.Create(message, mail.Value.From).WriteToAsync(MailMessages.Format, file, cancellationToken);
+        }
+
         File.Move(temp, path, overwrite: true);
     }
 }
 
+/// <summary>Delivery through an SMTP relay (MailKit): implicit TLS on port 465, STARTTLS required elsewhere when TLS is on.</summary>
 public sealed class SmtpMailTransport(IOptions<MailOptions> options) : IMailTransport
 {
     public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
@@ -47,15 +73,17 @@ public sealed class SmtpMailTransport(IOptions<MailOptions> options) : IMailTran
             throw new InvalidOperationException("Speedera:Mail:SmtpHost is not set.");
         }
 
-        using var client = new SmtpClient(mail.SmtpHost, mail.SmtpPort) { EnableSsl = mail.SmtpUseTls };
+        var security = !mail.SmtpUseTls ? SecureSocketOptions.None
+            : mail.SmtpPort == 465 ? SecureSocketOptions.SslOnConnect
+            : SecureSocketOptions.StartTls;
+        using var client = new SmtpClient();
+        await client.ConnectAsync(mail.SmtpHost, mail.SmtpPort, security, cancellationToken);
         if (!string.IsNullOrEmpty(mail.SmtpUserName))
         {
-            client.Credentials = new NetworkCredential(mail.SmtpUserName, mail.SmtpPassword);
+            await client.AuthenticateAsync(mail.SmtpUserName, mail.SmtpPassword ?? "", cancellationToken);
         }
 
-        using var msg = new MailMessage { From = new MailAddress(mail.From), Subject = message.Subject, Body = message.TextBody };
-        msg.To.Add(message.To);
-        msg.AlternateViews.Add(AlternateView.CreateAlternateViewFromString(message.HtmlBody, Encoding.UTF8, "text/html"));
-        await client.SendMailAsync(msg, cancellationToken);
+        await client.SendAsync(MailMessages.Create(message, mail.From), cancellationToken);
+        await client.DisconnectAsync(quit: true, cancellationToken);
     }
 }
