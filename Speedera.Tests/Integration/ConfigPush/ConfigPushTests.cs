@@ -50,7 +50,8 @@ public sealed class ConfigPushTests(ITestOutputHelper output) : ControlPlaneScen
 
         var latest = await LatestVersionAsync();
         var dnsPort = ControlPlaneHost.FreePort();
-        Nodes.Add(EdgeNodeProcess.Start("node-a", keys["node-a"], ControlPlane.BaseAddress, publicKey, Path.Combine(Root, "node-a"), "--roles", "dns", "--dns-listen", $"127.0.0.1:{dnsPort}"));
+        Nodes.Add(EdgeNodeProcess.Start("node-a", keys["node-a"], ControlPlane.BaseAddress, publicKey, Path.Combine(Root, "node-a"), "--roles", "dns", "--dns-listen", $"127.0.0.1:{dnsPort}",
+            "--metrics-listen", $"127.0.0.1:{ControlPlaneHost.FreePort()}"));
         Nodes.Add(EdgeNodeProcess.Start("node-b", keys["node-b"], ControlPlane.BaseAddress, publicKey, Path.Combine(Root, "node-b")));
 
         foreach (var node in Nodes)
