@@ -151,7 +151,10 @@ public sealed partial class GuardedConnector
 /// <summary>One <see cref="NetworkTargetGuard"/> per configuration version, built when the version changes.</summary>
 public sealed class TargetGuardSource(Func<NetworkConfiguration?> configuration)
 {
-    private (NetworkConfiguration? Configuration, NetworkTargetGuard Guard) _last = (null, NetworkTargetGuard.Strict);
+    // One immutable pair swapped by reference, so a reader never sees one version's document with another's guard.
+    private sealed record Entry(NetworkConfiguration? Configuration, NetworkTargetGuard Guard);
+
+    private volatile Entry _last = new(null, NetworkTargetGuard.Strict);
 
     public NetworkTargetGuard Current
     {
@@ -164,9 +167,9 @@ public sealed class TargetGuardSource(Func<NetworkConfiguration?> configuration)
                 return last.Guard;
             }
 
-            var guard = NetworkTargetGuard.For(c);
-            _last = (c, guard);
-            return guard;
+            var entry = new Entry(c, NetworkTargetGuard.For(c));
+            _last = entry;
+            return entry.Guard;
         }
     }
 }

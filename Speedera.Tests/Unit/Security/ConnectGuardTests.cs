@@ -155,4 +155,16 @@ public sealed class ConnectGuardTests
     [Fact]
     public void Probe_classifies_a_refusal_at_connect_as_target_refused() =>
         Assert.Equal(ProbeError.TargetRefused, ServiceTester.Classify(new HttpRequestException("x", new TargetRefusedException("h", "h is a loopback address."))));
+
+    [Fact]
+    public void Guard_source_follows_the_configuration_in_force()
+    {
+        var config = Speedera.Tests.Unit.Configuration.SampleConfiguration.Create() with { AllowPrivateTargets = true };
+        var source = new TargetGuardSource(() => config);
+
+        Assert.True(source.Current.Check(IPAddress.Loopback).Allowed);
+        config = config with { Version = config.Version + 1, AllowPrivateTargets = false };
+        Assert.False(source.Current.Check(IPAddress.Loopback).Allowed);
+        Assert.Same(source.Current, source.Current);
+    }
 }
