@@ -13,6 +13,42 @@ public sealed class HttpsPortalFactory : PortalFactory
         [new("Database:Provider", "Sqlite"), new("https_port", "443")];
 }
 
+/// <summary>A portal whose proxies are configured: they replace the loopback default.</summary>
+public sealed class ConfiguredProxyPortalFactory : PortalFactory
+{
+    public override string ProviderName => "Sqlite";
+
+    protected override IEnumerable<KeyValuePair<string, string>> DatabaseSettings() =>
+        [new("Database:Provider", "Sqlite"), new("https_port", "443"), new("Speedera:Proxy:KnownProxies:0", "198.51.100.0/24"), new("Speedera:Proxy:KnownProxies:1", "2001:db8::7")];
+}
+
+public sealed class ConfiguredProxyTests(ConfiguredProxyPortalFactory factory) : IClassFixture<ConfiguredProxyPortalFactory>
+{
+    [Theory]
+    [InlineData("198.51.100.5", StatusCodes.Status200OK)]
+    [InlineData("2001:db8::7", StatusCodes.Status200OK)]
+    [InlineData("2001:db8::8", StatusCodes.Status307TemporaryRedirect)]
+    [InlineData("127.0.0.1", StatusCodes.Status307TemporaryRedirect)]
+    public async Task Only_the_configured_proxies_are_believed(string from, int expected)
+    {
+        var context = await factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = HttpMethods.Get;
+            c.Request.Path = "/Account/Login";
+            c.Request.Host = new HostString("portal.example");
+            c.Connection.RemoteIpAddress = IPAddress.Parse(from);
+            c.Request.Headers["X-Forwarded-Proto"] = "https";
+            c.Request.Headers["X-Forwarded-For"] = "203.0.113.80";
+        });
+
+        Assert.Equal(expected, context.Response.StatusCode);
+        if (expected == StatusCodes.Status200OK)
+        {
+            Assert.Equal(IPAddress.Parse("203.0.113.80"), context.Connection.RemoteIpAddress);
+        }
+    }
+}
+
 /// <summary>Forwarded headers from a known proxy; the client address is set on the in-memory connection only.</summary>
 public sealed class ForwardedHeadersTests(HttpsPortalFactory factory) : IClassFixture<HttpsPortalFactory>
 {
