@@ -1,20 +1,9 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Speedera.Edge.Cache;
+using Speedera.Tests.Support;
 
 namespace Speedera.Tests.Integration.Cache;
-
-/// <summary>Runs only where the zero-copy sender works (Linux with memfd, tee and splice).</summary>
-public sealed class ZeroCopyFactAttribute : FactAttribute
-{
-    public ZeroCopyFactAttribute()
-    {
-        if (!ZeroCopySender.Supported)
-        {
-            Skip = "the zero-copy sender needs Linux memfd_create, tee and splice";
-        }
-    }
-}
 
 /// <summary>
 /// A large hit's response head goes into the scratch pipe in front of the body's pages, so head and body leave in one
@@ -22,10 +11,10 @@ public sealed class ZeroCopyFactAttribute : FactAttribute
 /// </summary>
 public class SplicedHeadTests
 {
-    [ZeroCopyFact]
+    [PlatformFact(PlatformFeature.ZeroCopySend)]
     public Task Head_and_body_of_large_hits_leave_in_one_splice_on_the_connection_level_path() => RunAsync(fastHits: true);
 
-    [ZeroCopyFact]
+    [PlatformFact(PlatformFeature.ZeroCopySend)]
     public Task Head_and_body_of_large_hits_leave_in_one_splice_through_kestrel() => RunAsync(fastHits: false);
 
     private static async Task RunAsync(bool fastHits)
