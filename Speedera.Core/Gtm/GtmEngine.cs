@@ -200,7 +200,7 @@ public sealed class GtmEngine(
         return true;
     }
 
-    private int TryStaticMapping(HostnamePlan plan, ReadOnlySpan<CandidatePlan> all, ReadOnlySpan<bool> up, in GtmClient client, Span<CandidatePlan?> answers)
+    private static int TryStaticMapping(HostnamePlan plan, ReadOnlySpan<CandidatePlan> all, ReadOnlySpan<bool> up, in GtmClient client, Span<CandidatePlan?> answers)
     {
         var location = client.Location;
         int bits = client.LocationBits;

@@ -173,7 +173,7 @@ public sealed class MetricExchangeCodec
         return new ExchangeMessage(type, sender, sequence, sentAt, metrics, latency, groups);
     }
 
-    private IReadOnlyList<byte[]> EncodeChunked<T>(
+    private List<byte[]> EncodeChunked<T>(
         ExchangeMessageType type,
         string sender,
         Func<ulong> nextSequence,

@@ -54,7 +54,7 @@ public sealed class DnsRole : IEdgeRole
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException)
             {
-                context.LoggerFactory.CreateLogger<DnsRole>().LogWarning(ex, "Latency table {Path} could not be read; starting empty", LatencyFile);
+                Log.LatencyTableUnreadable(context.LoggerFactory.CreateLogger<DnsRole>(), ex, LatencyFile);
             }
         }
 

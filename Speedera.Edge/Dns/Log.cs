@@ -18,7 +18,7 @@ internal static partial class Log
     public static partial void UdpReceiveFailed(ILogger logger, string error);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Debug, Message = "TCP connection from {Remote} ended: {Reason}")]
-    public static partial void TcpConnectionEnded(ILogger logger, string remote, string reason);
+    public static partial void TcpConnectionEnded(ILogger logger, Speedera.Core.Gtm.ClientAddress remote, string reason);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "TCP connection limit {Limit} reached; refusing a connection")]
     public static partial void TcpLimitReached(ILogger logger, int limit);
@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Could not write the DNS query log")]
     public static partial void QueryLogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Latency table {Path} could not be read; starting empty")]
+    public static partial void LatencyTableUnreadable(ILogger logger, Exception exception, string path);
 }

@@ -100,7 +100,7 @@ internal sealed class TcpDnsListener(Socket listener, DnsRequestProcessor proces
             socket.Dispose();
             ArrayPool<byte>.Shared.Return(request);
             ArrayPool<byte>.Shared.Return(response);
-            Log.TcpConnectionEnded(logger, remote.ToString(), reason);
+            Log.TcpConnectionEnded(logger, remote, reason);
         }
     }
 

@@ -197,7 +197,7 @@ public sealed partial class LatencyProbeHost : IClientGroupSink, IAsyncDisposabl
             }
 
             var measurement = table.Record(target, result);
-            Log.Probed(_logger, target.ClientGroup, target.ClientAddress, result?.Method.ToString() ?? "none", result?.RoundTrip.TotalMilliseconds ?? -1);
+            Log.Probed(_logger, target.ClientGroup, target.ClientAddress, result?.Method, result?.RoundTrip.TotalMilliseconds ?? -1);
             if (measurement is not null)
             {
                 _pending.Enqueue(measurement);
@@ -246,7 +246,7 @@ public sealed partial class LatencyProbeHost : IClientGroupSink, IAsyncDisposabl
     private static partial class Log
     {
         [LoggerMessage(EventId = 5401, Level = LogLevel.Debug, Message = "Latency to {Group} via {Address}: {Method} {RoundTripMs} ms")]
-        public static partial void Probed(ILogger logger, string group, string address, string method, double roundTripMs);
+        public static partial void Probed(ILogger logger, string group, string address, LatencyMethodUsed? method, double roundTripMs);
 
         [LoggerMessage(EventId = 5402, Level = LogLevel.Error, Message = "Latency probe loop failed")]
         public static partial void LoopFailed(ILogger logger, Exception exception);

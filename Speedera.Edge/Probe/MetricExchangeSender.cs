@@ -76,7 +76,7 @@ public sealed class MetricExchangeSender : IDisposable
         }
     }
 
-    private static IReadOnlyList<IPEndPoint> Endpoints(IEnumerable<EdgeNode> nodes) =>
+    private static List<IPEndPoint> Endpoints(IEnumerable<EdgeNode> nodes) =>
         nodes.Select(n => ParseEndpoint(n.MetricsEndpoint)).OfType<IPEndPoint>().Distinct().ToList();
 
     private ulong NextSequence() => (ulong)Interlocked.Increment(ref _sequence);

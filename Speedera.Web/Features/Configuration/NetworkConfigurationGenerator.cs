@@ -169,7 +169,7 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
             .GroupBy(n => n.PopId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(n => n.Id)], StringComparer.Ordinal);
 
-    private static Zone NewZone(string name, string serviceZone, uint serial, IReadOnlyList<NameServer> nameServers) => new(
+    private static Zone NewZone(string name, string serviceZone, uint serial, List<NameServer> nameServers) => new(
         name,
         new SoaData(
             nameServers.Count > 0 ? nameServers[0].Name : $"ns1.{serviceZone}",

@@ -161,7 +161,7 @@ internal sealed partial class EmbeddedEdgeNode(
             };
             _edge = EdgeNodeHost.Build(options, logging => logging.Services.AddSingleton(loggerFactory));
             await _edge.StartAsync(lifetime.ApplicationStopping);
-            LogStarted(logger, embedded.NodeId, address, string.Join(",", options.Roles));
+            LogStarted(logger, embedded.NodeId, address, options.Roles);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -190,7 +190,7 @@ internal sealed partial class EmbeddedEdgeNode(
     }
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Embedded edge node {NodeId} started against {ControlPlane} with roles [{Roles}]")]
-    private static partial void LogStarted(ILogger logger, string nodeId, Uri controlPlane, string roles);
+    private static partial void LogStarted(ILogger logger, string nodeId, Uri controlPlane, IReadOnlyList<string> roles);
 
     [LoggerMessage(EventId = 3202, Level = LogLevel.Error, Message = "Embedded edge node failed to start")]
     private static partial void LogFailed(ILogger logger, Exception exception);

@@ -45,8 +45,10 @@ internal static class BenchNetwork
             TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(2), [LatencyMethod.Icmp], new Dictionary<string, IReadOnlyList<string>>(), new Dictionary<string, IReadOnlyList<string>>()),
     };
 
+    private static readonly string[] HealthyServers = ["s1", "s2", "s3", "s4"];
+
     public static IReadOnlyList<ServiceMetric> Healthy(DateTimeOffset now) =>
-        [.. new[] { "s1", "s2", "s3", "s4" }.Select(id => new ServiceMetric(new ServiceKey(id, "http"), 40, ProbeError.None, now, "bench"))];
+        [.. HealthyServers.Select(id => new ServiceMetric(new ServiceKey(id, "http"), 40, ProbeError.None, now, "bench"))];
 
     public static IReadOnlyList<LatencyMeasurement> Latency(DateTimeOffset now) =>
     [
