@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Speedera.Web.Components;
+using Speedera.Web.Components.Theme;
 using Speedera.Web.Features.Account;
 using Speedera.Web.Features.Api;
 using Speedera.Web.Features.Edge;
@@ -48,7 +49,9 @@ app.MapAccountEndpoints();
 app.MapEdgeApi();
 app.MapCustomerApi();
 app.MapPortalMetrics();
-app.MapRazorComponents<App>();
+app.MapThemePreference();
+app.MapStaticAssets();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.InitializeSpeederaAsync();
 await app.RunAsync();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using MudBlazor.Services;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Account;
 using Speedera.Web.Features.Api;
@@ -18,6 +19,9 @@ public static class PortalServiceCollectionExtensions
     public static WebApplicationBuilder AddSpeederaPortal(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Serves framework and package assets (blazor.web.js, MudBlazor) from build output in every
+        // environment, not only Development; a published app has them in wwwroot and this is a no-op.
+        builder.WebHost.UseStaticWebAssets();
         services.AddOptions<SpeederaOptions>().BindConfiguration(SpeederaOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.Security.InfrastructureAddresses.All(a => System.Net.IPAddress.TryParse(a, out _)), "Speedera:Security:InfrastructureAddresses must list IP addresses.")
             .ValidateOnStart();
@@ -37,8 +41,11 @@ public static class PortalServiceCollectionExtensions
             .SetApplicationName("Speedera")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
 
-        services.AddRazorComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        services.AddMudServices();
+        services.AddSingleton<Components.Theme.ThemeStylesheet>();
         services.AddScoped<IdentityRedirectManager>();
         services.AddAuthentication(options =>
             {

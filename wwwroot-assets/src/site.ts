@@ -1,6 +1,7 @@
-// The portal works without JavaScript: pages are server-rendered HTML with ordinary forms.
-// Scripts here only enhance (islands are added per feature).
+// Account pages are server-rendered HTML with ordinary forms; application pages run as interactive
+// Blazor Server circuits. Scripts here only enhance (islands are added per feature).
 import "./site.css";
+import { wireReconnectModal } from "./reconnect";
 
 function enhanceConfirmButtons(root: ParentNode): void {
   root.querySelectorAll<HTMLButtonElement>("button[data-confirm]").forEach((button) => {
@@ -13,3 +14,4 @@ function enhanceConfirmButtons(root: ParentNode): void {
 }
 
 enhanceConfirmButtons(document);
+wireReconnectModal();
