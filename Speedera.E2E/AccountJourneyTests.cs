@@ -39,7 +39,7 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
         await BrowserFixture.ScreenshotAsync(page, "overview-customer");
 
         await page.ClickAsync("[data-testid=logout]");
-        await Expect(page.Locator(".topbar")).ToContainTextAsync("Log in");
+        await Expect(page.Locator("[data-testid=app-bar]")).ToContainTextAsync("Log in");
         await page.GotoAsync("/domains");
         await Expect(page).ToHaveURLAsync(new Regex("/Account/Login"));
     }
@@ -62,7 +62,7 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
         await first.GotoAsync("/");
         await Expect(first.Locator("[data-testid=org-name]")).ToHaveTextAsync("First Tenant GmbH");
         await Expect(first.Locator("body")).Not.ToContainTextAsync("Second Tenant Ltd");
-        await Expect(first.Locator("nav.sidebar")).Not.ToContainTextAsync("NOC");
+        await Expect(first.Locator("[data-testid=drawer]")).Not.ToContainTextAsync("NOC");
         await second.GotoAsync("/");
         await Expect(second.Locator("body")).Not.ToContainTextAsync("First Tenant GmbH");
     }
@@ -73,23 +73,23 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
         var page = await fixture.NewPageAsync();
         await LogInAsync(page, PortalProcess.AdminEmail, PortalProcess.AdminPassword);
 
-        await page.ClickAsync("nav.sidebar >> text=Network");
+        await page.ClickAsync("[data-testid=drawer] >> text=Network");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Network");
         Assert.True(await page.Locator("[data-testid=pop-table] tbody tr").CountAsync() >= 6);
         await Expect(page.Locator("[data-testid=pop-table]")).ToContainTextAsync("Tokyo");
         await BrowserFixture.ScreenshotAsync(page, "noc-network");
 
-        await page.ClickAsync("nav.sidebar >> text=Customers");
+        await page.ClickAsync("[data-testid=drawer] >> text=Customers");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Customers");
         await BrowserFixture.ScreenshotAsync(page, "finance-customers");
 
-        await page.ClickAsync("nav.sidebar >> text=Nodes");
+        await page.ClickAsync("[data-testid=drawer] >> text=Nodes");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Edge nodes");
         await BrowserFixture.ScreenshotAsync(page, "noc-nodes");
-        await page.ClickAsync("nav.sidebar >> text=Probes");
+        await page.ClickAsync("[data-testid=drawer] >> text=Probes");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Probes");
         await BrowserFixture.ScreenshotAsync(page, "noc-probes");
-        await page.ClickAsync("nav.sidebar >> text=Configuration");
+        await page.ClickAsync("[data-testid=drawer] >> text=Configuration");
         await Expect(page.Locator("[data-testid=config-history]")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "noc-configuration");
     }

@@ -98,8 +98,12 @@ public abstract class AccessTests<TFactory>(TFactory factory) : IClassFixture<TF
 
         var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("frame-ancestors 'none'", csp);
-        Assert.Contains("script-src 'self'", csp);
-        Assert.DoesNotContain("unsafe-inline", csp);
+        Assert.Contains("script-src 'self';", csp);
+        Assert.Contains("style-src 'self';", csp);
+        Assert.DoesNotContain("unsafe-eval", csp);
+        // MudBlazor's style="" attributes are the only inline content allowed: no inline script or <style>.
+        Assert.Equal(["style-src-attr 'unsafe-inline'"], csp.Split(';', StringSplitOptions.TrimEntries).Where(d => d.Contains("unsafe-inline", StringComparison.Ordinal)));
+        Assert.Matches(@"connect-src 'self' ws://localhost(:\d+)?;", csp);
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
     }
