@@ -46,6 +46,11 @@ public static class PortalServiceCollectionExtensions
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
         services.AddMudServices();
         services.AddSingleton<Components.Theme.ThemeStylesheet>();
+        services.AddSingleton<Features.Live.LiveFeed>();
+        services.AddSingleton<Features.Noc.INocQueries, Features.Noc.NocQueries>();
+        services.AddSingleton<Features.Finance.FinanceQueries>();
+        services.AddSingleton<Features.Overview.OverviewQueries>();
+        services.AddSingleton<Features.Domains.HostnameListQueries>();
         services.AddScoped<IdentityRedirectManager>();
         services.AddAuthentication(options =>
             {
@@ -63,11 +68,7 @@ public static class PortalServiceCollectionExtensions
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
             }));
         services.AddPortalMetrics();
-        services.AddAuthorizationBuilder()
-            .AddPolicy(Roles.Policies.Customer, p => p.RequireRole(Roles.Customer).RequireClaim(SpeederaClaimsPrincipalFactory.OrganizationClaim))
-            .AddPolicy(Roles.Policies.Noc, p => p.RequireRole(Roles.Noc, Roles.Admin))
-            .AddPolicy(Roles.Policies.Finance, p => p.RequireRole(Roles.Finance, Roles.Admin))
-            .AddPolicy(Roles.Policies.Admin, p => p.RequireRole(Roles.Admin));
+        services.AddAuthorizationBuilder().AddPortalPolicies();
 
         services.AddIdentityCore<ApplicationUser>(options =>
             {

@@ -15,7 +15,7 @@ public sealed record PublishedConfiguration(long Version, string Hash, byte[] En
 /// Other portal instances' publishes are picked up by re-reading the database when a poll waits
 /// (<see cref="RefreshInterval"/>).
 /// </summary>
-public sealed class ConfigurationFeed(IServiceScopeFactory scopes)
+public sealed class ConfigurationFeed(IServiceScopeFactory scopes, Live.LiveFeed? live = null)
 {
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(5);
 
@@ -91,6 +91,7 @@ public sealed class ConfigurationFeed(IServiceScopeFactory scopes)
         }
 
         signal.TrySetResult();
+        live?.Publish(Live.LiveTopic.ConfigurationPublished);
     }
 
     private async Task ReloadAsync(CancellationToken cancellationToken)

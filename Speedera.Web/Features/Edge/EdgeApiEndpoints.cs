@@ -96,7 +96,7 @@ public static partial class EdgeApiEndpoints
         return Results.Bytes(latest.EnvelopeBytes, "application/json");
     }
 
-    private static async Task<IResult> PostHeartbeatAsync(HttpContext http, SpeederaDbContext db, TimeProvider time)
+    private static async Task<IResult> PostHeartbeatAsync(HttpContext http, SpeederaDbContext db, TimeProvider time, Live.LiveFeed live)
     {
         var nodeId = (string)http.Items[NodeIdItem]!;
         HeartbeatReport? report;
@@ -121,10 +121,11 @@ public static partial class EdgeApiEndpoints
         var json = JsonSerializer.Serialize(report, EdgeApiJsonContext.Default.HeartbeatReport);
         node.LastHeartbeat = json.Length <= 8000 ? json : json[..8000];
         await db.SaveChangesAsync(http.RequestAborted);
+        live.Publish(Live.LiveTopic.Heartbeat, nodeId);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> PostUploadsAsync(HttpContext http, string kind, SpeederaDbContext db, TimeProvider time, IEnumerable<Reports.IUploadConsumer> consumers)
+    private static async Task<IResult> PostUploadsAsync(HttpContext http, string kind, SpeederaDbContext db, TimeProvider time, IEnumerable<Reports.IUploadConsumer> consumers, Live.LiveFeed live)
     {
         var nodeId = (string)http.Items[NodeIdItem]!;
         if (!UploadKinds.IsValid(kind))
@@ -194,6 +195,11 @@ public static partial class EdgeApiEndpoints
         {
             // A concurrent resend of the same batch won the race; the node resends and gets duplicates counted.
             return Results.Problem("Concurrent upload of the same records; retry.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        if (accepted > 0 && Live.LiveTopics.ForUploadKind(kind) is { } topic)
+        {
+            live.Publish(topic, nodeId);
         }
 
         return Results.Json(new UploadAck(accepted, batch.Records.Count - accepted), EdgeApiJsonContext.Default.UploadAck);

@@ -1,0 +1,68 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using Speedera.Web.Data;
+using Speedera.Web.Features.Account;
+using Speedera.Web.Hosting;
+
+namespace Speedera.Tests.Unit.Web;
+
+/// <summary>
+/// A bUnit context with MudBlazor, the portal's real authorization policies and a signed-in user of
+/// the given roles (none: anonymous).
+/// </summary>
+public abstract class ComponentTestContext : IAsyncLifetime
+{
+    protected ComponentTestContext()
+    {
+        Context.JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddAuthorizationBuilder().AddPortalPolicies();
+        // bUnit registers placeholders that refuse every check; the portal's real evaluation replaces them.
+        Services.AddSingleton<IAuthorizationService, DefaultAuthorizationService>();
+        Services.AddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
+        Services.AddCascadingAuthenticationState();
+        Services.AddSingleton<AntiforgeryStateProvider, FixedAntiforgery>();
+    }
+
+    /// <summary>MudBlazor's services dispose only asynchronously, so the context is disposed that way.</summary>
+    protected BunitContext Context { get; } = new();
+
+    protected BunitServiceProvider Services => Context.Services;
+
+    protected IRenderedComponent<T> Render<T>(Action<ComponentParameterCollectionBuilder<T>>? parameters = null)
+        where T : Microsoft.AspNetCore.Components.IComponent =>
+        parameters is null ? Context.Render<T>() : Context.Render<T>(parameters);
+
+    protected Task DisposeComponentsAsync() => Context.DisposeComponentsAsync();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await Context.DisposeAsync();
+
+    public void SignIn(string name, Guid? organization, params string[] roles)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, name) };
+        claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        if (organization is { } org)
+        {
+            claims.Add(new Claim(SpeederaClaimsPrincipalFactory.OrganizationClaim, org.ToString()));
+        }
+
+        Services.AddSingleton<AuthenticationStateProvider>(new FixedAuthenticationState(new ClaimsPrincipal(new ClaimsIdentity(claims, "test"))));
+    }
+
+    private sealed class FixedAuthenticationState(ClaimsPrincipal user) : AuthenticationStateProvider
+    {
+        public override Task<AuthenticationState> GetAuthenticationStateAsync() => Task.FromResult(new AuthenticationState(user));
+    }
+
+    private sealed class FixedAntiforgery : AntiforgeryStateProvider
+    {
+        public override AntiforgeryRequestToken? GetAntiforgeryToken() => new("test-token", "__RequestVerificationToken");
+    }
+}
