@@ -6,6 +6,9 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Account;
+using Speedera.Web.Features.Domains;
+using Speedera.Web.Features.Finance;
+using Speedera.Web.Features.Noc;
 
 namespace Speedera.Tests.Integration.Portal;
 
@@ -55,7 +58,7 @@ public abstract class InteractivePortalTests<TFactory>(TFactory factory) : IClas
     {
         var client = factory.CreatePortalClient();
         var forged = await client.PostRawAsync("/preferences/theme", new Dictionary<string, string> { ["mode"] = "dark", ["returnUrl"] = "/" });
-        Assert.True((int)forged.StatusCode >= 400, $"a theme post without antiforgery answered {forged.StatusCode}");
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         Assert.False(forged.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("speedera.theme", StringComparison.Ordinal)));
 
         var (_, page) = await client.GetAsync("/Account/Login");
@@ -65,6 +68,44 @@ public abstract class InteractivePortalTests<TFactory>(TFactory factory) : IClas
             ["__RequestVerificationToken"] = token, ["mode"] = "dark", ["returnUrl"] = "//evil.example/",
         });
         Assert.Equal("/", offsite.Headers.Location!.ToString());
+    }
+
+    [Fact]
+    public async Task Grid_queries_page_sort_and_search_in_the_database_for_every_offered_column()
+    {
+        var noc = factory.Services.GetRequiredService<INocQueries>();
+        var finance = factory.Services.GetRequiredService<FinanceQueries>();
+        var hostnames = factory.Services.GetRequiredService<HostnameListQueries>();
+        foreach (var descending in new[] { false, true })
+        {
+            foreach (var column in new[] { "Id", "Name", "City", "Country", "Network", "Unknown" })
+            {
+                Assert.NotEmpty((await noc.PopsAsync(new PageQuery(0, 3, column, descending))).Items);
+            }
+
+            foreach (var column in new[] { "ServerId", "ServiceId", "ProbeNodeId", "Value", "MeasuredAt" })
+            {
+                await noc.ServiceStatesAsync(new PageQuery(0, 3, column, descending, "x"));
+            }
+
+            foreach (var column in new[] { "Name", "CreatedAt", "Users" })
+            {
+                await finance.CustomersAsync(new PageQuery(0, 3, column, descending, "a"));
+            }
+
+            foreach (var column in new[] { "Name", "TtlSeconds", "Verification", "Origin", "TestType" })
+            {
+                await hostnames.ListAsync(Guid.NewGuid(), Speedera.Core.Configuration.HostnameServices.Gtm, new PageQuery(0, 3, column, descending, "a"));
+            }
+        }
+
+        var page2 = await noc.PopsAsync(new PageQuery(1, 3, "Id", Descending: false));
+        var all = await noc.PopsAsync(new PageQuery(0, 100, "Id", Descending: false));
+        Assert.Equal(all.Items.Skip(3).Take(3).Select(p => p.Id), page2.Items.Select(p => p.Id));
+        Assert.Equal(all.Total, page2.Total);
+        Assert.Equal(["nrt"], (await noc.PopsAsync(new PageQuery(Search: "Tokyo"))).Items.Select(p => p.Id));
+        await noc.ProbeNodesAsync();
+        await noc.RecentDecisionsAsync(TimeSpan.FromMinutes(30));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Speedera.Core.Probes;
+using Microsoft.Extensions.Time.Testing;
 using Speedera.Tests.Support;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Live;
@@ -12,7 +13,7 @@ namespace Speedera.Tests.Unit.Web;
 
 public sealed class ProbesLiveTests : ComponentTestContext
 {
-    private readonly ManualTimeProvider time = new();
+    private readonly FakeTimeProvider time = new(TestClock.Start);
     private readonly FakeNocQueries noc = new();
     private readonly LiveFeed feed;
 

@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Antiforgery;
 
 namespace Speedera.Web.Components.Theme;
 
@@ -12,9 +12,16 @@ public static class ThemePreferenceEndpoints
 
     public static IEndpointRouteBuilder MapThemePreference(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, ([FromForm] string? mode, [FromForm] string? returnUrl, HttpContext http) =>
+        endpoints.MapPost(Path, async (HttpContext http, IAntiforgery antiforgery) =>
         {
-            http.Response.Cookies.Append(PortalTheme.CookieName, PortalTheme.Normalize(mode), new CookieOptions
+            // Checked here rather than by form binding, so a forged post is a plain 400 in every environment.
+            if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.BadRequest();
+            }
+
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            http.Response.Cookies.Append(PortalTheme.CookieName, PortalTheme.Normalize(form["mode"]), new CookieOptions
             {
                 HttpOnly = true,
                 IsEssential = true,
@@ -22,8 +29,9 @@ public static class ThemePreferenceEndpoints
                 Secure = http.Request.IsHttps,
                 MaxAge = TimeSpan.FromDays(365),
             });
+            string? returnUrl = form["returnUrl"];
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
-        }).AllowAnonymous();
+        }).AllowAnonymous().DisableAntiforgery();
         ThemeStylesheet.MapThemeStylesheets(endpoints);
         return endpoints;
     }

@@ -24,7 +24,9 @@ public sealed class HostnameListQueries(IServiceScopeFactory scopes)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
-        var hostnames = db.Hostnames.AsNoTracking().Where(h => h.OrganizationId == organizationId && (h.Services & service) == service);
+        // Services is stored as text, so the flag test is a list of the stored values that include it.
+        var including = Enum.GetValues<HostnameServices>().Where(v => v != HostnameServices.None).Select(v => v | service).Distinct().ToList();
+        var hostnames = db.Hostnames.AsNoTracking().Where(h => h.OrganizationId == organizationId && including.Contains(h.Services));
         if (query.SearchText is { } search)
         {
             hostnames = hostnames.Where(h => h.Name.Contains(search) || (h.Origin != null && h.Origin.Contains(search)));

@@ -85,9 +85,9 @@ public static class LiveTopics
     /// <summary>The topic an accepted edge upload of <paramref name="kind"/> announces, if pages show it.</summary>
     public static LiveTopic? ForUploadKind(string kind) => kind switch
     {
-        Speedera.Edge.ControlPlane.UploadKinds.ProbeResults => LiveTopic.ProbeResults,
-        Speedera.Edge.ControlPlane.UploadKinds.Decisions => LiveTopic.Decisions,
-        Speedera.Edge.ControlPlane.UploadKinds.Usage => LiveTopic.Usage,
+        Speedera.Core.ControlPlane.UploadKinds.ProbeResults => LiveTopic.ProbeResults,
+        Speedera.Core.ControlPlane.UploadKinds.Decisions => LiveTopic.Decisions,
+        Speedera.Core.ControlPlane.UploadKinds.Usage => LiveTopic.Usage,
         _ => null,
     };
 }

@@ -120,12 +120,14 @@ public sealed class NocQueries(IServiceScopeFactory scopes, TimeProvider time) :
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
         var since = time.GetUtcNow().UtcDateTime - window;
-        return await db.DecisionCounts.AsNoTracking().Where(d => d.Minute >= since)
+        var sums = await db.DecisionCounts.AsNoTracking().Where(d => d.Minute >= since)
             .GroupBy(d => new { d.Hostname, d.Address, d.PopId, d.NodeId })
-            .Select(g => new DecisionRow(g.Key.Hostname, g.Key.Address, g.Key.PopId, g.Key.NodeId, g.Sum(d => d.Count)))
-            .OrderBy(d => d.Hostname).ThenByDescending(d => d.Count)
-            .Take(500)
+            .Select(g => new { g.Key.Hostname, g.Key.Address, g.Key.PopId, g.Key.NodeId, Count = g.Sum(d => d.Count) })
             .ToListAsync(cancellationToken);
+        return sums.Select(d => new DecisionRow(d.Hostname, d.Address, d.PopId, d.NodeId, d.Count))
+            .OrderBy(d => d.Hostname, StringComparer.Ordinal).ThenByDescending(d => d.Count)
+            .Take(500)
+            .ToList();
     }
 
     /// <summary>The probe role's status line from a node's last heartbeat JSON.</summary>
