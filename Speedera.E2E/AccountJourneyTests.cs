@@ -72,6 +72,8 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
     {
         var page = await fixture.NewPageAsync();
         await LogInAsync(page, PortalProcess.AdminEmail, PortalProcess.AdminPassword);
+        // A click while the circuit is still starting can be lost: wait until it is up.
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
 
         await page.ClickAsync("[data-testid=drawer] >> text=Network");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Network");
