@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -5,8 +6,8 @@ using System.Text;
 namespace Speedera.Edge.Hosting;
 
 /// <summary>
-/// The edge executable's command line. A small hand parser: System.CommandLine is not in the
-/// package registry reachable here. Accepts "--name value" and "--name=value".
+/// The edge executable's command line, parsed with System.CommandLine. Accepts "--name value" and
+/// "--name=value"; the help text and the error messages are the node's own.
 /// </summary>
 public static class EdgeCommandLine
 {
@@ -68,47 +69,44 @@ public static class EdgeCommandLine
     {
         environment ??= Environment.GetEnvironmentVariable;
         readFile ??= File.ReadAllText;
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Count; i++)
+        var (command, options, help) = CreateCommand();
+
+        // No response files: a key or path that starts with '@' is a value, not a file of arguments.
+        var parsed = command.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parsed.GetResult(help) is { Implicit: false })
         {
-            var arg = args[i];
-            if (arg is "--help" or "-h" or "-?")
+            return new ParseResult(null, true, null);
+        }
+
+        if (parsed.UnmatchedTokens.Count > 0)
+        {
+            return Error($"Unknown option '{parsed.UnmatchedTokens[0]}'.");
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var option in options)
+        {
+            if (parsed.GetResult(option) is not { Implicit: false } result)
             {
-                return new ParseResult(null, true, null);
+                continue;
             }
 
-            string name;
-            string? value = null;
-            var eq = arg.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0)
+            if (result.IdentifierTokenCount > 1)
             {
-                name = arg[..eq];
-                value = arg[(eq + 1)..];
-            }
-            else
-            {
-                name = arg;
+                return Error($"Option {option.Name} is given twice.");
             }
 
-            if (!Specs.Any(s => s.Name == name && s.Argument.Length > 0))
+            if (result.Tokens.Count == 0)
             {
-                return Error($"Unknown option '{arg}'.");
+                return Error($"Option {option.Name} needs a value.");
             }
 
-            if (value is null)
-            {
-                if (i + 1 >= args.Count)
-                {
-                    return Error($"Option {name} needs a value.");
-                }
+            values[option.Name] = result.Tokens[0].Value;
+        }
 
-                value = args[++i];
-            }
-
-            if (!values.TryAdd(name, value))
-            {
-                return Error($"Option {name} is given twice.");
-            }
+        if (parsed.Errors.Count > 0)
+        {
+            return Error(parsed.Errors[0].Message);
         }
 
         try
@@ -119,6 +117,29 @@ public static class EdgeCommandLine
         {
             return Error(ex.Message);
         }
+    }
+
+    /// <summary>
+    /// The options as System.CommandLine symbols; values stay strings and are converted in
+    /// <see cref="Build"/>, so every refusal reads the same as it always has.
+    /// </summary>
+    private static (RootCommand Command, List<Option<string>> Options, Option<bool> Help) CreateCommand()
+    {
+        var command = new RootCommand("Speedera edge node");
+
+        // RootCommand brings its own help and version options; the node prints its own help text.
+        command.Options.Clear();
+        var help = new Option<bool>("--help", "-h", "-?") { Arity = ArgumentArity.Zero, Description = "Show this help." };
+        command.Options.Add(help);
+        var options = new List<Option<string>>();
+        foreach (var spec in Specs.Where(s => s.Argument.Length > 0))
+        {
+            var option = new Option<string>(spec.Name) { Description = spec.Help, HelpName = spec.Argument };
+            options.Add(option);
+            command.Options.Add(option);
+        }
+
+        return (command, options, help);
     }
 
     private static ParseResult Error(string message) => new(null, false, message);

@@ -62,6 +62,27 @@ public class EdgeCommandLineTests
     }
 
     [Theory]
+    [InlineData("-h")]
+    [InlineData("-?")]
+    [InlineData("--node-id", "n", "--help")]
+    public void Every_help_alias_asks_for_help_wherever_it_stands(params string[] args)
+    {
+        var r = Parse(args);
+
+        Assert.True(r.HelpRequested);
+        Assert.Null(r.Error);
+    }
+
+    [Fact]
+    public void A_value_starting_with_an_at_sign_is_a_value_not_a_response_file()
+    {
+        var r = Parse("--node-id", "n", "--config", "f", "--public-key", "@not-a-response-file");
+
+        Assert.Null(r.Error);
+        Assert.Equal("@not-a-response-file", r.Options!.PublicKey);
+    }
+
+    [Theory]
     [InlineData("--control-plane and --config both", "Give exactly one of", "--node-id", "n", "--public-key", "A", "--control-plane", "http://127.0.0.1:1", "--node-key", "k", "--config", "f")]
     [InlineData("neither", "Give exactly one of", "--node-id", "n", "--public-key", "A")]
     [InlineData("no node id", "--node-id is required", "--config", "f", "--public-key", "A")]
