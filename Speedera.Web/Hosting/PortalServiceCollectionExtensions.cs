@@ -91,6 +91,7 @@ public static class PortalServiceCollectionExtensions
         // role change or a password reset ends access at once; it costs a user lookup per signed-in request.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
         services.AddScoped<Features.Admin.StaffRoleService>();
+        services.AddScoped<Features.Account.SignupService>();
 
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Speedera.Web.Data;
 
 namespace Speedera.Web.Features.Admin;
@@ -13,13 +14,25 @@ public sealed record RoleChange(bool Succeeded, string Message, string? Email = 
 /// signed in before it lose their access on their next request (the cookie is validated on every
 /// request); the last Admin cannot be revoked, so the portal always has someone to manage it.
 /// </summary>
-public sealed class StaffRoleService(UserManager<ApplicationUser> users)
+/// <summary>One account as the admin's user list shows it.</summary>
+public sealed record UserSummary(string Id, string Email, string? Organization, IReadOnlyList<string> Roles, bool Confirmed, DateTimeOffset? LockoutEnd);
+
+public sealed class StaffRoleService(UserManager<ApplicationUser> users, SpeederaDbContext db)
 {
     public static readonly IReadOnlyList<string> StaffRoles = [Roles.Noc, Roles.Finance, Roles.Admin];
 
     // Two admins revoking each other at the same moment must not leave none (one portal process;
     // several instances would need a database lock here).
     private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    /// <summary>Every account with its organization and roles, ordered by e-mail.</summary>
+    public async Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var accounts = await db.Users.AsNoTracking().Include(u => u.Organization).OrderBy(u => u.Email).ToListAsync(cancellationToken);
+        var roleNames = await db.Roles.AsNoTracking().ToDictionaryAsync(r => r.Id, r => r.Name!, cancellationToken);
+        var userRoles = (await db.UserRoles.AsNoTracking().ToListAsync(cancellationToken)).ToLookup(ur => ur.UserId, ur => roleNames[ur.RoleId]);
+        return accounts.Select(u => new UserSummary(u.Id, u.Email ?? u.UserName ?? u.Id, u.Organization?.Name, userRoles[u.Id].Order().ToList(), u.EmailConfirmed, u.LockoutEnd)).ToList();
+    }
 
     /// <summary>Checks a revocation without doing it, for the confirmation step.</summary>
     public async Task<RoleChange> CheckRevokeAsync(string userId, string role)

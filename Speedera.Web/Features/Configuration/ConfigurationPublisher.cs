@@ -23,6 +23,9 @@ public sealed record PublishResult(PublishOutcome Outcome, long? Version, string
 /// whole document, validates it, and stores a new signed version only when the content changed.
 /// Publishes are serialized; the version is the previous one plus one.
 /// </summary>
+/// <summary>One stored configuration version as the history page lists it.</summary>
+public sealed record ConfigVersionSummary(long Version, DateTime CreatedAt, string Author, string Summary, string Hash);
+
 public sealed partial class ConfigurationPublisher(
     SpeederaDbContext db,
     NetworkConfigurationGenerator generator,
@@ -32,6 +35,12 @@ public sealed partial class ConfigurationPublisher(
     ILogger<ConfigurationPublisher> logger)
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    /// <summary>The newest stored versions, newest first.</summary>
+    public async Task<IReadOnlyList<ConfigVersionSummary>> HistoryAsync(int count, CancellationToken cancellationToken = default) =>
+        await db.ConfigVersions.AsNoTracking().OrderByDescending(v => v.Version).Take(count)
+            .Select(v => new ConfigVersionSummary(v.Version, v.CreatedAt, v.Author, v.Summary, v.Hash))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
 
     public async Task<PublishResult> PublishAsync(string author, CancellationToken cancellationToken = default) =>
         Metrics.PortalTelemetry.CountPublish(await PublishNewAsync(author, cancellationToken).ConfigureAwait(false));

@@ -242,6 +242,10 @@ public sealed class DomainService(
         hostname.UpdatedAt = now;
     }
 
+    /// <summary>The POPs a GTM address can be placed in, by name.</summary>
+    public async Task<IReadOnlyList<PopEntity>> PopsAsync(CancellationToken cancellationToken = default) =>
+        await db.Pops.AsNoTracking().OrderBy(p => p.Name).ToListAsync(cancellationToken);
+
     public async Task<DomainResult> UpdateGtmAsync(Guid organizationId, Guid id, GtmSettingsInput input, string author, CancellationToken cancellationToken = default)
     {
         var hostname = await db.Hostnames.Include(h => h.Addresses).SingleOrDefaultAsync(h => h.Id == id && h.OrganizationId == organizationId, cancellationToken);
@@ -512,7 +516,7 @@ public sealed class DomainService(
         var raw = input?.Trim() ?? "";
         if (raw.Length == 0)
         {
-            error = "Enter the origin server the caches fetch from, such as wwx.example.com or 203.0.113.10.";
+            error = "Enter the origin server the caches fetch from, such as origin.example.com or a public IPv4 address.";
             return false;
         }
 
