@@ -51,6 +51,7 @@ public static class PortalServiceCollectionExtensions
         services.AddSingleton<Features.Finance.FinanceQueries>();
         services.AddSingleton<Features.Overview.OverviewQueries>();
         services.AddSingleton<Features.Domains.HostnameListQueries>();
+        services.AddSingleton(typeof(Components.Shared.ScopedService<>));
         services.AddScoped<IdentityRedirectManager>();
         services.AddAuthentication(options =>
             {
