@@ -58,6 +58,9 @@ public static class UploadKinds
     public const string Decisions = "decisions";
     public const string ProbeResults = "probe-results";
 
+    /// <summary>Per-minute GTM query counts per (hostname, client subnet, resolver).</summary>
+    public const string ClientGroups = "client-groups";
+
     public static bool IsValid(string? kind) =>
         !string.IsNullOrEmpty(kind) && kind.Length <= 32 && kind.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 }

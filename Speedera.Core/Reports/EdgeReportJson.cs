@@ -13,6 +13,7 @@ namespace Speedera.Core.Reports;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ServiceMetric[]))]
 [JsonSerializable(typeof(DecisionCountRow[]))]
+[JsonSerializable(typeof(ClientGroupCountRow[]))]
 [JsonSerializable(typeof(UsageRollup[]))]
 [JsonSerializable(typeof(PurgeOrder[]))]
 [JsonSerializable(typeof(PurgeResult[]))]

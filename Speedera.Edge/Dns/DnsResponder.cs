@@ -232,6 +232,7 @@ internal static class DnsResponder
         var decision = engine.Decide(plan, v6, in client, answers);
         reason = decision.Reason;
         answer = decision.Count > 0 ? answers[0] : null;
+        counter.Clients.Count(plan, in client, decision.DecidedAt);
         if (decision.Count == 0)
         {
             return WriteNegativeSoa(ref writer, zone);
@@ -255,7 +256,7 @@ internal static class DnsResponder
                 return false;
             }
 
-            counter.Count(candidate, now);
+            counter.Count(candidate, decision.Reason, now);
         }
 
         return true;

@@ -120,5 +120,11 @@ public sealed class DnsRole : IEdgeRole
         {
             context.Uploader.Enqueue(UploadKinds.Decisions, rows.ToArray(), EdgeReportJson.Default.DecisionCountRowArray);
         }
+
+        var clients = State.Decisions.Clients.Drain(includeCurrent);
+        if (clients.Count > 0)
+        {
+            context.Uploader.Enqueue(UploadKinds.ClientGroups, clients.ToArray(), EdgeReportJson.Default.ClientGroupCountRowArray);
+        }
     }
 }

@@ -10,6 +10,7 @@ using Speedera.Web.Features.Domains;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
 using Speedera.Web.Features.Metrics;
+using Speedera.Web.Features.Reports;
 
 namespace Speedera.Web.Hosting;
 
@@ -118,6 +119,7 @@ public static class PortalServiceCollectionExtensions
         services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.ProbeResultsConsumer>();
         services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.DecisionsConsumer>();
         services.AddSingleton<Features.Reports.IUploadConsumer, Features.Reports.UsageConsumer>();
+        services.AddTrafficAnalytics();
         services.AddScoped<Features.Gtm.ILiveStateSource, Features.Gtm.LiveStateSource>();
         services.AddSingleton<Features.Content.PurgeFeed>();
         services.AddScoped<Features.Content.PurgeService>();

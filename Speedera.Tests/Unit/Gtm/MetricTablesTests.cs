@@ -83,18 +83,18 @@ public class DecisionCounterTests
         var f = new EngineFixture();
         Assert.True(f.Gtm.TryGetHostname("weighted.example.test", out var plan));
         var counter = new DecisionCounter(clock);
-        counter.Count(plan.V4[0], clock.GetUtcNow());
-        counter.Count(plan.V4[0], clock.GetUtcNow());
-        counter.Count(plan.V4[1], clock.GetUtcNow());
+        counter.Count(plan.V4[0], GtmReason.Latency, clock.GetUtcNow());
+        counter.Count(plan.V4[0], GtmReason.Latency, clock.GetUtcNow());
+        counter.Count(plan.V4[1], GtmReason.Latency, clock.GetUtcNow());
         clock.Advance(TimeSpan.FromSeconds(52));
-        counter.Count(plan.V4[0], clock.GetUtcNow());
+        counter.Count(plan.V4[0], GtmReason.Latency, clock.GetUtcNow());
         Assert.Empty(counter.Drain());
 
         clock.Advance(TimeSpan.FromSeconds(6));
         var rows = counter.Drain();
         Assert.Equal(2, rows.Count);
         Assert.All(rows, r => Assert.Equal(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero), r.Minute));
-        Assert.Equal(new DecisionCountRow(rows[0].Minute, "weighted.example.test", "10.0.0.1", "sjc", 2), rows[0]);
+        Assert.Equal(new DecisionCountRow(rows[0].Minute, "weighted.example.test", "10.0.0.1", "sjc", 2, GtmReason.Latency), rows[0]);
         Assert.Equal(1, rows[1].Count);
         Assert.Empty(counter.Drain());
         var last = Assert.Single(counter.Drain(includeCurrent: true));
@@ -108,7 +108,77 @@ public class DecisionCounterTests
         var f = new EngineFixture();
         Assert.True(f.Gtm.TryGetHostname("weighted.example.test", out var plan));
         var counter = new DecisionCounter(clock);
-        Parallel.For(0, 100_000, _ => counter.Count(plan.V4[0], clock.GetUtcNow()));
+        Parallel.For(0, 100_000, _ => counter.Count(plan.V4[0], GtmReason.Latency, clock.GetUtcNow()));
         Assert.Equal(100_000, Assert.Single(counter.Drain(includeCurrent: true)).Count);
+    }
+
+    [Fact]
+    public void Decisions_of_one_address_are_counted_apart_per_reason()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 6, 0, 0, TimeSpan.Zero));
+        var f = new EngineFixture();
+        Assert.True(f.Gtm.TryGetHostname("weighted.example.test", out var plan));
+        var counter = new DecisionCounter(clock);
+        counter.Count(plan.V4[0], GtmReason.Latency, clock.GetUtcNow());
+        counter.Count(plan.V4[0], GtmReason.HiddenFailover, clock.GetUtcNow());
+        counter.Count(plan.V4[0], GtmReason.HiddenFailover, clock.GetUtcNow());
+        var rows = counter.Drain(includeCurrent: true);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(1, rows.Single(r => r.Reason == GtmReason.Latency).Count);
+        Assert.Equal(2, rows.Single(r => r.Reason == GtmReason.HiddenFailover).Count);
+    }
+}
+
+public class ClientGroupCounterTests
+{
+    private static GtmClient Client(string resolver, string? ecs = null)
+    {
+        var r = ClientAddress.FromIPAddress(System.Net.IPAddress.Parse(resolver));
+        if (ecs is null)
+        {
+            return GtmClient.FromResolver(r);
+        }
+
+        Assert.True(ClientGroup.TryParse(ecs, out var g));
+        return new GtmClient(r, true, new ClientAddress(g.IsV6, g.Prefix), g.Length);
+    }
+
+    [Fact]
+    public void Queries_are_counted_per_ecs_subnet_or_resolver_prefix_and_resolver()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 12, 0, 10, TimeSpan.Zero));
+        var f = new EngineFixture();
+        Assert.True(f.Gtm.TryGetHostname("weighted.example.test", out var plan));
+        var counter = new ClientGroupCounter(clock);
+        counter.Count(plan, Client("127.0.0.2", "81.2.69.0/24"), clock.GetUtcNow());
+        counter.Count(plan, Client("127.0.0.2", "81.2.69.0/24"), clock.GetUtcNow());
+        counter.Count(plan, Client("127.0.0.3", "81.2.69.0/24"), clock.GetUtcNow());
+        counter.Count(plan, Client("198.51.100.77"), clock.GetUtcNow());
+        counter.Count(plan, Client("2001:db8:1:2:3::1"), clock.GetUtcNow());
+        Assert.Empty(counter.Drain());
+
+        clock.Advance(TimeSpan.FromSeconds(56));
+        var rows = counter.Drain();
+        Assert.Equal(4, rows.Count);
+        Assert.Contains(new ClientGroupCountRow(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero), "weighted.example.test", "81.2.69.0/24", "127.0.0.2", 2), rows);
+        Assert.Contains(rows, r => r.ClientSubnet == "81.2.69.0/24" && r.Resolver == "127.0.0.3" && r.Count == 1);
+        Assert.Contains(rows, r => r.ClientSubnet == "198.51.100.0/24" && r.Resolver == "198.51.100.77");
+        Assert.Contains(rows, r => r.ClientSubnet == "2001:db8:1::/56" && r.Resolver == "2001:db8:1:2:3::1");
+        Assert.Empty(counter.Drain(includeCurrent: true));
+    }
+
+    [Fact]
+    public void Keys_beyond_the_cap_are_counted_as_overflow_not_stored()
+    {
+        var clock = new FakeTimeProvider(TestNetwork.Start);
+        var f = new EngineFixture();
+        Assert.True(f.Gtm.TryGetHostname("weighted.example.test", out var plan));
+        var counter = new ClientGroupCounter(clock, maxKeys: 2);
+        counter.Count(plan, Client("127.0.0.2", "81.2.69.0/24"), clock.GetUtcNow());
+        counter.Count(plan, Client("127.0.0.2", "81.2.70.0/24"), clock.GetUtcNow());
+        counter.Count(plan, Client("127.0.0.2", "81.2.71.0/24"), clock.GetUtcNow());
+        counter.Count(plan, Client("127.0.0.2", "81.2.69.0/24"), clock.GetUtcNow());
+        Assert.Equal(1, counter.Overflow);
+        Assert.Equal(3, counter.Drain(includeCurrent: true).Sum(r => r.Count));
     }
 }

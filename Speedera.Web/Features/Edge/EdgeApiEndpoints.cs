@@ -155,6 +155,9 @@ public static partial class EdgeApiEndpoints
         var known = seen.ToHashSet();
         var now = time.GetUtcNow().UtcDateTime;
         var accepted = 0;
+
+        // Consumers write in bulk with their own statements: one transaction keeps them and the dedup rows together.
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(http.RequestAborted) : null;
         foreach (var record in batch.Records)
         {
             if (!known.Add(record.Sequence))
@@ -190,6 +193,10 @@ public static partial class EdgeApiEndpoints
         try
         {
             await db.SaveChangesAsync(http.RequestAborted);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(http.RequestAborted);
+            }
         }
         catch (DbUpdateException)
         {

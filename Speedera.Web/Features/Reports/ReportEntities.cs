@@ -35,6 +35,9 @@ public sealed class DecisionCountEntity
 
     public required string PopId { get; set; }
 
+    /// <summary>The engine's reason (a <see cref="Speedera.Core.Gtm.GtmReason"/> name); empty from nodes that predate reasons.</summary>
+    public string Reason { get; set; } = "";
+
     public long Count { get; set; }
 }
 
@@ -56,8 +59,9 @@ internal sealed class DecisionCountEntityConfiguration : IEntityTypeConfiguratio
     public void Configure(EntityTypeBuilder<DecisionCountEntity> b)
     {
         b.ToTable("DecisionCounts");
-        b.HasKey(d => new { d.Minute, d.NodeId, d.Hostname, d.Address, d.PopId });
+        b.HasKey(d => new { d.Minute, d.NodeId, d.Hostname, d.Address, d.PopId, d.Reason });
         b.Property(d => d.NodeId).HasMaxLength(64);
+        b.Property(d => d.Reason).HasMaxLength(24);
         b.Property(d => d.Hostname).HasMaxLength(253);
         b.Property(d => d.Address).HasMaxLength(45);
         b.Property(d => d.PopId).HasMaxLength(16);

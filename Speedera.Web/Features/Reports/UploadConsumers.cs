@@ -52,65 +52,29 @@ public sealed class ProbeResultsConsumer(TimeProvider time) : IUploadConsumer
     }
 }
 
-/// <summary>Adds a dns node's per-minute decision counts.</summary>
-public sealed class DecisionsConsumer : IUploadConsumer
+/// <summary>Adds a dns node's per-minute decision counts (with their reasons).</summary>
+public sealed class DecisionsConsumer(ITrafficStore store) : IUploadConsumer
 {
     public string Kind => Speedera.Core.ControlPlane.UploadKinds.Decisions;
 
-    public async Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken)
-    {
-        var rows = payload.Deserialize(EdgeReportJson.Default.DecisionCountRowArray) ?? [];
-        foreach (var row in rows)
-        {
-            var minute = row.Minute.UtcDateTime;
-            var existing = await db.DecisionCounts.FindAsync([minute, nodeId, row.Hostname, row.Address, row.PopId], cancellationToken);
-            if (existing is null)
-            {
-                db.DecisionCounts.Add(new DecisionCountEntity
-                {
-                    Minute = minute,
-                    NodeId = nodeId,
-                    Hostname = row.Hostname,
-                    Address = row.Address,
-                    PopId = row.PopId,
-                    Count = row.Count,
-                });
-            }
-            else
-            {
-                existing.Count += row.Count;
-            }
-        }
-    }
+    public Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken) =>
+        store.AddDecisionsAsync(db, nodeId, payload.Deserialize(EdgeReportJson.Default.DecisionCountRowArray) ?? [], cancellationToken);
 }
 
 /// <summary>Adds a cache node's per-minute usage rollups (the source of traffic graphs and invoices).</summary>
-public sealed class UsageConsumer : IUploadConsumer
+public sealed class UsageConsumer(ITrafficStore store) : IUploadConsumer
 {
     public string Kind => Speedera.Core.ControlPlane.UploadKinds.Usage;
 
-    public async Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken)
-    {
-        var rows = payload.Deserialize(EdgeReportJson.Default.UsageRollupArray) ?? [];
-        foreach (var row in rows)
-        {
-            var minute = row.Minute.UtcDateTime;
-            var usage = await db.UsageRollups.FindAsync([minute, row.Hostname, row.PopId, nodeId], cancellationToken);
-            if (usage is null)
-            {
-                usage = new Content.UsageRollupEntity { Minute = minute, Hostname = row.Hostname, PopId = row.PopId, NodeId = nodeId };
-                db.UsageRollups.Add(usage);
-            }
+    public Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken) =>
+        store.AddUsageAsync(db, nodeId, payload.Deserialize(EdgeReportJson.Default.UsageRollupArray) ?? [], cancellationToken);
+}
 
-            usage.Requests += row.Requests;
-            usage.BytesToClients += row.BytesToClients;
-            usage.BytesFromOrigin += row.BytesFromOrigin;
-            usage.Status2xx += row.Status2xx;
-            usage.Status3xx += row.Status3xx;
-            usage.Status4xx += row.Status4xx;
-            usage.Status5xx += row.Status5xx;
-            usage.Hits += row.Hits;
-            usage.Misses += row.Misses;
-        }
-    }
+/// <summary>Adds a dns node's per-minute client-group counts (who asked for each GTM hostname).</summary>
+public sealed class ClientGroupsConsumer(ITrafficStore store) : IUploadConsumer
+{
+    public string Kind => Speedera.Core.ControlPlane.UploadKinds.ClientGroups;
+
+    public Task ConsumeAsync(string nodeId, JsonElement payload, SpeederaDbContext db, CancellationToken cancellationToken) =>
+        store.AddClientGroupsAsync(db, nodeId, payload.Deserialize(EdgeReportJson.Default.ClientGroupCountRowArray) ?? [], cancellationToken);
 }

@@ -951,6 +951,37 @@ namespace Speedera.Web.Data.Migrations.Postgres
                     b.ToTable("EdgeUploads", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.Reports.ClientGroupCountEntity", b =>
+                {
+                    b.Property<DateTime>("Minute")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Hostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<string>("ClientSubnet")
+                        .HasMaxLength(49)
+                        .HasColumnType("character varying(49)");
+
+                    b.Property<string>("Resolver")
+                        .HasMaxLength(45)
+                        .HasColumnType("character varying(45)");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Minute", "Hostname", "ClientSubnet", "Resolver", "NodeId");
+
+                    b.HasIndex("Hostname", "Minute");
+
+                    b.ToTable("ClientGroupCounts", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Reports.DecisionCountEntity", b =>
                 {
                     b.Property<DateTime>("Minute")
@@ -972,14 +1003,72 @@ namespace Speedera.Web.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("Reason")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
                     b.Property<long>("Count")
                         .HasColumnType("bigint");
 
-                    b.HasKey("Minute", "NodeId", "Hostname", "Address", "PopId");
+                    b.HasKey("Minute", "NodeId", "Hostname", "Address", "PopId", "Reason");
 
                     b.HasIndex("Hostname", "Minute");
 
                     b.ToTable("DecisionCounts", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.DecisionHourlyEntity", b =>
+                {
+                    b.Property<DateTime>("Hour")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Hostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(45)
+                        .HasColumnType("character varying(45)");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Hour", "NodeId", "Hostname", "Address", "PopId", "Reason");
+
+                    b.HasIndex("Hostname", "Hour");
+
+                    b.ToTable("DecisionHourly", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.JobLeaseEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("JobLeases", (string)null);
                 });
 
             modelBuilder.Entity("Speedera.Web.Features.Reports.ServiceStateEntity", b =>
@@ -1013,6 +1102,57 @@ namespace Speedera.Web.Data.Migrations.Postgres
                     b.HasKey("ServerId", "ServiceId", "ProbeNodeId");
 
                     b.ToTable("ServiceStates", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.UsageHourlyEntity", b =>
+                {
+                    b.Property<DateTime>("Hour")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Hostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("BytesFromOrigin")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BytesToClients")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Hits")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Misses")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status2xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status3xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status4xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status5xx")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Hour", "Hostname", "PopId", "NodeId");
+
+                    b.HasIndex("Hostname", "Hour");
+
+                    b.ToTable("UsageHourly", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -954,6 +954,37 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                     b.ToTable("EdgeUploads", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.Reports.ClientGroupCountEntity", b =>
+                {
+                    b.Property<DateTime>("Minute")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Hostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("nvarchar(253)");
+
+                    b.Property<string>("ClientSubnet")
+                        .HasMaxLength(49)
+                        .HasColumnType("nvarchar(49)");
+
+                    b.Property<string>("Resolver")
+                        .HasMaxLength(45)
+                        .HasColumnType("nvarchar(45)");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Minute", "Hostname", "ClientSubnet", "Resolver", "NodeId");
+
+                    b.HasIndex("Hostname", "Minute");
+
+                    b.ToTable("ClientGroupCounts", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Reports.DecisionCountEntity", b =>
                 {
                     b.Property<DateTime>("Minute")
@@ -975,14 +1006,72 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
 
+                    b.Property<string>("Reason")
+                        .HasMaxLength(24)
+                        .HasColumnType("nvarchar(24)");
+
                     b.Property<long>("Count")
                         .HasColumnType("bigint");
 
-                    b.HasKey("Minute", "NodeId", "Hostname", "Address", "PopId");
+                    b.HasKey("Minute", "NodeId", "Hostname", "Address", "PopId", "Reason");
 
                     b.HasIndex("Hostname", "Minute");
 
                     b.ToTable("DecisionCounts", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.DecisionHourlyEntity", b =>
+                {
+                    b.Property<DateTime>("Hour")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Hostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("nvarchar(253)");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(45)
+                        .HasColumnType("nvarchar(45)");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(24)
+                        .HasColumnType("nvarchar(24)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Hour", "NodeId", "Hostname", "Address", "PopId", "Reason");
+
+                    b.HasIndex("Hostname", "Hour");
+
+                    b.ToTable("DecisionHourly", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.JobLeaseEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("nvarchar(128)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("JobLeases", (string)null);
                 });
 
             modelBuilder.Entity("Speedera.Web.Features.Reports.ServiceStateEntity", b =>
@@ -1016,6 +1105,57 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                     b.HasKey("ServerId", "ServiceId", "ProbeNodeId");
 
                     b.ToTable("ServiceStates", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.UsageHourlyEntity", b =>
+                {
+                    b.Property<DateTime>("Hour")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Hostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("nvarchar(253)");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<long>("BytesFromOrigin")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BytesToClients")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Hits")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Misses")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status2xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status3xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status4xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status5xx")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Hour", "Hostname", "PopId", "NodeId");
+
+                    b.HasIndex("Hostname", "Hour");
+
+                    b.ToTable("UsageHourly", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

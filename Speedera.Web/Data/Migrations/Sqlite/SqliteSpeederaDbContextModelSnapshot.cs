@@ -942,6 +942,37 @@ namespace Speedera.Web.Data.Migrations.Sqlite
                     b.ToTable("EdgeUploads", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.Reports.ClientGroupCountEntity", b =>
+                {
+                    b.Property<DateTime>("Minute")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Hostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientSubnet")
+                        .HasMaxLength(49)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Resolver")
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Minute", "Hostname", "ClientSubnet", "Resolver", "NodeId");
+
+                    b.HasIndex("Hostname", "Minute");
+
+                    b.ToTable("ClientGroupCounts", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Reports.DecisionCountEntity", b =>
                 {
                     b.Property<DateTime>("Minute")
@@ -963,14 +994,72 @@ namespace Speedera.Web.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Reason")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Count")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Minute", "NodeId", "Hostname", "Address", "PopId");
+                    b.HasKey("Minute", "NodeId", "Hostname", "Address", "PopId", "Reason");
 
                     b.HasIndex("Hostname", "Minute");
 
                     b.ToTable("DecisionCounts", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.DecisionHourlyEntity", b =>
+                {
+                    b.Property<DateTime>("Hour")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Hostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Hour", "NodeId", "Hostname", "Address", "PopId", "Reason");
+
+                    b.HasIndex("Hostname", "Hour");
+
+                    b.ToTable("DecisionHourly", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.JobLeaseEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("JobLeases", (string)null);
                 });
 
             modelBuilder.Entity("Speedera.Web.Features.Reports.ServiceStateEntity", b =>
@@ -1004,6 +1093,57 @@ namespace Speedera.Web.Data.Migrations.Sqlite
                     b.HasKey("ServerId", "ServiceId", "ProbeNodeId");
 
                     b.ToTable("ServiceStates", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.UsageHourlyEntity", b =>
+                {
+                    b.Property<DateTime>("Hour")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Hostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BytesFromOrigin")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BytesToClients")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Hits")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Misses")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Status2xx")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Status3xx")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Status4xx")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Status5xx")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Hour", "Hostname", "PopId", "NodeId");
+
+                    b.HasIndex("Hostname", "Hour");
+
+                    b.ToTable("UsageHourly", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -1,0 +1,413 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Speedera.Core.Cache;
+using Speedera.Core.Gtm;
+using Speedera.Web.Data;
+
+namespace Speedera.Web.Features.Reports;
+
+/// <summary>
+/// <see cref="ITrafficStore"/> on the portal's relational database. Ingest is one multi-row
+/// <c>INSERT ... ON CONFLICT DO UPDATE</c> (adding counts) per chunk on SQLite and PostgreSQL; SQL Server reads the
+/// batch's existing rows in one query and lets EF write. Queries sum minute rows inside the minute window and
+/// hourly rows before it.
+/// </summary>
+public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, IOptions<TrafficStoreOptions> options, TimeProvider time, ILogger<RelationalTrafficStore> logger) : ITrafficStore
+{
+    private const int RowsPerStatement = 400;
+    private static readonly string[] UsageKey = ["Minute", "Hostname", "PopId", "NodeId"];
+    private static readonly string[] UsageHourKey = ["Hour", "Hostname", "PopId", "NodeId"];
+    private static readonly string[] UsageCounters = ["Requests", "BytesToClients", "BytesFromOrigin", "Status2xx", "Status3xx", "Status4xx", "Status5xx", "Hits", "Misses"];
+    private static readonly string[] DecisionKey = ["Minute", "NodeId", "Hostname", "Address", "PopId", "Reason"];
+    private static readonly string[] DecisionHourKey = ["Hour", "NodeId", "Hostname", "Address", "PopId", "Reason"];
+    private static readonly string[] ClientGroupKey = ["Minute", "Hostname", "ClientSubnet", "Resolver", "NodeId"];
+    private static readonly string[] CountOnly = ["Count"];
+
+    private TrafficStoreOptions Options => options.Value;
+
+    public async Task AddUsageAsync(SpeederaDbContext db, string nodeId, IReadOnlyList<UsageRollup> rows, CancellationToken cancellationToken)
+    {
+        var cutoff = Options.MinuteCutoff(time.GetUtcNow());
+        var minutes = new Dictionary<(DateTime, string, string), long[]>();
+        var hours = new Dictionary<(DateTime, string, string), long[]>();
+        foreach (var row in rows)
+        {
+            var minute = Truncate(row.Minute.UtcDateTime, TimeSpan.TicksPerMinute);
+
+            // Late rows (a node's spool replayed after days) go straight to the hourly table they would have been moved to.
+            var (target, at) = minute < cutoff ? (hours, Truncate(minute, TimeSpan.TicksPerHour)) : (minutes, minute);
+            var key = (at, row.Hostname, row.PopId);
+            if (!target.TryGetValue(key, out var sums))
+            {
+                target[key] = sums = new long[UsageCounters.Length];
+            }
+
+            sums[0] += row.Requests;
+            sums[1] += row.BytesToClients;
+            sums[2] += row.BytesFromOrigin;
+            sums[3] += row.Status2xx;
+            sums[4] += row.Status3xx;
+            sums[5] += row.Status4xx;
+            sums[6] += row.Status5xx;
+            sums[7] += row.Hits;
+            sums[8] += row.Misses;
+        }
+
+        await UpsertAsync(db, "UsageRollups", UsageKey, UsageCounters, minutes.Select(kv => UsageValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
+        await UpsertAsync(db, "UsageHourly", UsageHourKey, UsageCounters, hours.Select(kv => UsageValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
+    }
+
+    public async Task AddDecisionsAsync(SpeederaDbContext db, string nodeId, IReadOnlyList<DecisionCountRow> rows, CancellationToken cancellationToken)
+    {
+        var cutoff = Options.MinuteCutoff(time.GetUtcNow());
+        var minutes = new Dictionary<(DateTime, string, string, string, string), long>();
+        var hours = new Dictionary<(DateTime, string, string, string, string), long>();
+        foreach (var row in rows)
+        {
+            var minute = Truncate(row.Minute.UtcDateTime, TimeSpan.TicksPerMinute);
+            var (target, at) = minute < cutoff ? (hours, Truncate(minute, TimeSpan.TicksPerHour)) : (minutes, minute);
+            var key = (at, row.Hostname, row.Address, row.PopId, row.Reason?.ToString() ?? "");
+            target[key] = target.GetValueOrDefault(key) + row.Count;
+        }
+
+        await UpsertAsync(db, "DecisionCounts", DecisionKey, CountOnly, minutes.Select(kv => DecisionValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
+        await UpsertAsync(db, "DecisionHourly", DecisionHourKey, CountOnly, hours.Select(kv => DecisionValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
+    }
+
+    public async Task AddClientGroupsAsync(SpeederaDbContext db, string nodeId, IReadOnlyList<ClientGroupCountRow> rows, CancellationToken cancellationToken)
+    {
+        var oldest = time.GetUtcNow().UtcDateTime - Options.ClientGroupRetention;
+        var sums = new Dictionary<(DateTime, string, string, string), long>();
+        foreach (var row in rows)
+        {
+            var minute = Truncate(row.Minute.UtcDateTime, TimeSpan.TicksPerMinute);
+            if (minute < oldest)
+            {
+                continue;
+            }
+
+            var key = (minute, row.Hostname, row.ClientSubnet, row.Resolver);
+            sums[key] = sums.GetValueOrDefault(key) + row.Count;
+        }
+
+        await UpsertAsync(db, "ClientGroupCounts", ClientGroupKey, CountOnly,
+            sums.Select(kv => new object[] { kv.Key.Item1, kv.Key.Item2, kv.Key.Item3, kv.Key.Item4, nodeId, kv.Value }).ToList(), cancellationToken);
+    }
+
+    public async Task<TrafficSeries<UsagePoint>> UsageAsync(TrafficQuery query, CancellationToken cancellationToken = default)
+    {
+        var (from, to, step, cutoff) = Window(query);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+        var names = query.Hostnames?.ToList();
+        var rows = new List<UsageRow>();
+        if (from < cutoff)
+        {
+            var hourly = db.UsageHourly.AsNoTracking().Where(u => u.Hour >= from && u.Hour < (to < cutoff ? to : cutoff));
+            if (names is not null)
+            {
+                hourly = hourly.Where(u => names.Contains(u.Hostname));
+            }
+
+            var grouped = query.Split switch
+            {
+                UsageSplit.Node => hourly.GroupBy(u => new { Time = u.Hour, Key = u.NodeId }),
+                UsageSplit.Hostname => hourly.GroupBy(u => new { Time = u.Hour, Key = u.Hostname }),
+                _ => hourly.GroupBy(u => new { Time = u.Hour, Key = u.PopId }),
+            };
+            rows.AddRange(await grouped.Select(g => new UsageRow(g.Key.Time, g.Key.Key,
+                g.Sum(u => u.Requests), g.Sum(u => u.BytesToClients), g.Sum(u => u.BytesFromOrigin), g.Sum(u => u.Status2xx), g.Sum(u => u.Status3xx),
+                g.Sum(u => u.Status4xx), g.Sum(u => u.Status5xx), g.Sum(u => u.Hits), g.Sum(u => u.Misses))).ToListAsync(cancellationToken));
+        }
+
+        if (to > cutoff)
+        {
+            var lower = from > cutoff ? from : cutoff;
+            var minute = db.UsageRollups.AsNoTracking().Where(u => u.Minute >= lower && u.Minute < to);
+            if (names is not null)
+            {
+                minute = minute.Where(u => names.Contains(u.Hostname));
+            }
+
+            var grouped = query.Split switch
+            {
+                UsageSplit.Node => minute.GroupBy(u => new { Time = u.Minute, Key = u.NodeId }),
+                UsageSplit.Hostname => minute.GroupBy(u => new { Time = u.Minute, Key = u.Hostname }),
+                _ => minute.GroupBy(u => new { Time = u.Minute, Key = u.PopId }),
+            };
+            rows.AddRange(await grouped.Select(g => new UsageRow(g.Key.Time, g.Key.Key,
+                g.Sum(u => u.Requests), g.Sum(u => u.BytesToClients), g.Sum(u => u.BytesFromOrigin), g.Sum(u => u.Status2xx), g.Sum(u => u.Status3xx),
+                g.Sum(u => u.Status4xx), g.Sum(u => u.Status5xx), g.Sum(u => u.Hits), g.Sum(u => u.Misses))).ToListAsync(cancellationToken));
+        }
+
+        var points = rows
+            .GroupBy(r => (Time: Bucket(r.Time, from, step), r.Key))
+            .Select(g => new UsagePoint(new DateTimeOffset(g.Key.Time, TimeSpan.Zero), g.Key.Key,
+                g.Sum(r => r.Requests), g.Sum(r => r.BytesToClients), g.Sum(r => r.BytesFromOrigin), g.Sum(r => r.Status2xx), g.Sum(r => r.Status3xx),
+                g.Sum(r => r.Status4xx), g.Sum(r => r.Status5xx), g.Sum(r => r.Hits), g.Sum(r => r.Misses)))
+            .OrderBy(p => p.Time).ThenBy(p => p.Key, StringComparer.Ordinal)
+            .ToList();
+        return new(new DateTimeOffset(from, TimeSpan.Zero), new DateTimeOffset(to, TimeSpan.Zero), step, points);
+    }
+
+    public async Task<TrafficSeries<DecisionPoint>> DecisionsAsync(TrafficQuery query, CancellationToken cancellationToken = default)
+    {
+        var (from, to, step, cutoff) = Window(query);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+        var names = query.Hostnames?.ToList();
+        var rows = new List<(DateTime Time, string Hostname, string Address, string PopId, string Reason, long Count)>();
+        if (from < cutoff)
+        {
+            var hourly = db.DecisionHourly.AsNoTracking().Where(d => d.Hour >= from && d.Hour < (to < cutoff ? to : cutoff));
+            if (names is not null)
+            {
+                hourly = hourly.Where(d => names.Contains(d.Hostname));
+            }
+
+            var list = await hourly.GroupBy(d => new { d.Hour, d.Hostname, d.Address, d.PopId, d.Reason })
+                .Select(g => new { g.Key.Hour, g.Key.Hostname, g.Key.Address, g.Key.PopId, g.Key.Reason, Count = g.Sum(d => d.Count) })
+                .ToListAsync(cancellationToken);
+            rows.AddRange(list.Select(d => (d.Hour, d.Hostname, d.Address, d.PopId, d.Reason, d.Count)));
+        }
+
+        if (to > cutoff)
+        {
+            var lower = from > cutoff ? from : cutoff;
+            var minute = db.DecisionCounts.AsNoTracking().Where(d => d.Minute >= lower && d.Minute < to);
+            if (names is not null)
+            {
+                minute = minute.Where(d => names.Contains(d.Hostname));
+            }
+
+            var list = await minute.GroupBy(d => new { d.Minute, d.Hostname, d.Address, d.PopId, d.Reason })
+                .Select(g => new { g.Key.Minute, g.Key.Hostname, g.Key.Address, g.Key.PopId, g.Key.Reason, Count = g.Sum(d => d.Count) })
+                .ToListAsync(cancellationToken);
+            rows.AddRange(list.Select(d => (d.Minute, d.Hostname, d.Address, d.PopId, d.Reason, d.Count)));
+        }
+
+        var points = rows
+            .GroupBy(r => (Time: Bucket(r.Time, from, step), r.Hostname, r.Address, r.PopId, r.Reason))
+            .Select(g => new DecisionPoint(new DateTimeOffset(g.Key.Time, TimeSpan.Zero), g.Key.Hostname, g.Key.Address, g.Key.PopId, g.Key.Reason, g.Sum(r => r.Count)))
+            .OrderBy(p => p.Time).ThenBy(p => p.Hostname, StringComparer.Ordinal).ThenBy(p => p.Address, StringComparer.Ordinal)
+            .ThenBy(p => p.PopId, StringComparer.Ordinal).ThenBy(p => p.Reason, StringComparer.Ordinal)
+            .ToList();
+        return new(new DateTimeOffset(from, TimeSpan.Zero), new DateTimeOffset(to, TimeSpan.Zero), step, points);
+    }
+
+    public async Task<IReadOnlyList<ClientGroupTotal>> ClientGroupsAsync(string? hostname, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+        var from = since.UtcDateTime;
+        var rows = db.ClientGroupCounts.AsNoTracking().Where(c => c.Minute >= from);
+        if (hostname is not null)
+        {
+            rows = rows.Where(c => c.Hostname == hostname);
+        }
+
+        var list = await rows.GroupBy(c => new { c.Hostname, c.ClientSubnet, c.Resolver })
+            .Select(g => new { g.Key.Hostname, g.Key.ClientSubnet, g.Key.Resolver, Queries = g.Sum(c => c.Count) })
+            .ToListAsync(cancellationToken);
+        return list.Select(c => new ClientGroupTotal(c.Hostname, c.ClientSubnet, c.Resolver, c.Queries))
+            .OrderByDescending(c => c.Queries).ThenBy(c => c.Hostname, StringComparer.Ordinal).ThenBy(c => c.ClientSubnet, StringComparer.Ordinal)
+            .ThenBy(c => c.Resolver, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public async Task<IReadOnlyDictionary<string, long>> QueryCountsAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+        var from = since.UtcDateTime;
+        var list = await db.ClientGroupCounts.AsNoTracking().Where(c => c.Minute >= from)
+            .GroupBy(c => c.Hostname)
+            .Select(g => new { Hostname = g.Key, Queries = g.Sum(c => c.Count) })
+            .ToListAsync(cancellationToken);
+        return list.ToDictionary(c => c.Hostname, c => c.Queries, StringComparer.Ordinal);
+    }
+
+    public async Task<TrafficMaintenanceResult> MaintainAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var cutoff = Options.MinuteCutoff(now);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+        db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
+        int hoursDone = 0;
+        long moved = 0;
+
+        // One hour per transaction: an interrupted run leaves every hour either moved whole or not at all.
+        while (true)
+        {
+            var oldestUsage = await db.UsageRollups.Where(u => u.Minute < cutoff).OrderBy(u => u.Minute).Select(u => (DateTime?)u.Minute).FirstOrDefaultAsync(cancellationToken);
+            var oldestDecision = await db.DecisionCounts.Where(d => d.Minute < cutoff).OrderBy(d => d.Minute).Select(d => (DateTime?)d.Minute).FirstOrDefaultAsync(cancellationToken);
+            var oldest = oldestUsage is null ? oldestDecision : oldestDecision is null ? oldestUsage : (oldestUsage < oldestDecision ? oldestUsage : oldestDecision);
+            if (oldest is null)
+            {
+                break;
+            }
+
+            var hour = Truncate(oldest.Value, TimeSpan.TicksPerHour);
+            var end = hour.AddHours(1);
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            var usage = await db.UsageRollups.AsNoTracking().Where(u => u.Minute >= hour && u.Minute < end)
+                .GroupBy(u => new { u.Hostname, u.PopId, u.NodeId })
+                .Select(g => new
+                {
+                    g.Key.Hostname, g.Key.PopId, g.Key.NodeId,
+                    Requests = g.Sum(u => u.Requests), BytesToClients = g.Sum(u => u.BytesToClients), BytesFromOrigin = g.Sum(u => u.BytesFromOrigin),
+                    Status2xx = g.Sum(u => u.Status2xx), Status3xx = g.Sum(u => u.Status3xx), Status4xx = g.Sum(u => u.Status4xx), Status5xx = g.Sum(u => u.Status5xx),
+                    Hits = g.Sum(u => u.Hits), Misses = g.Sum(u => u.Misses),
+                })
+                .ToListAsync(cancellationToken);
+            await UpsertAsync(db, "UsageHourly", UsageHourKey, UsageCounters,
+                usage.Select(u => new object[] { hour, u.Hostname, u.PopId, u.NodeId, u.Requests, u.BytesToClients, u.BytesFromOrigin, u.Status2xx, u.Status3xx, u.Status4xx, u.Status5xx, u.Hits, u.Misses }).ToList(),
+                cancellationToken);
+            var decisions = await db.DecisionCounts.AsNoTracking().Where(d => d.Minute >= hour && d.Minute < end)
+                .GroupBy(d => new { d.NodeId, d.Hostname, d.Address, d.PopId, d.Reason })
+                .Select(g => new { g.Key.NodeId, g.Key.Hostname, g.Key.Address, g.Key.PopId, g.Key.Reason, Count = g.Sum(d => d.Count) })
+                .ToListAsync(cancellationToken);
+            await UpsertAsync(db, "DecisionHourly", DecisionHourKey, CountOnly,
+                decisions.Select(d => new object[] { hour, d.NodeId, d.Hostname, d.Address, d.PopId, d.Reason, d.Count }).ToList(), cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            moved += await db.UsageRollups.Where(u => u.Minute >= hour && u.Minute < end).ExecuteDeleteAsync(cancellationToken);
+            moved += await db.DecisionCounts.Where(d => d.Minute >= hour && d.Minute < end).ExecuteDeleteAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            hoursDone++;
+        }
+
+        var hourlyOldest = now.UtcDateTime - Options.HourlyRetention;
+        long expired = await db.UsageHourly.Where(u => u.Hour < hourlyOldest).ExecuteDeleteAsync(cancellationToken);
+        expired += await db.DecisionHourly.Where(d => d.Hour < hourlyOldest).ExecuteDeleteAsync(cancellationToken);
+        var groupsOldest = now.UtcDateTime - Options.ClientGroupRetention;
+        long groups = await db.ClientGroupCounts.Where(c => c.Minute < groupsOldest).ExecuteDeleteAsync(cancellationToken);
+        var result = new TrafficMaintenanceResult(hoursDone, moved, expired, groups);
+        LogMaintained(logger, hoursDone, moved, expired, groups);
+        return result;
+    }
+
+    private (DateTime From, DateTime To, TimeSpan Step, DateTime Cutoff) Window(TrafficQuery query)
+    {
+        var cutoff = Options.MinuteCutoff(time.GetUtcNow());
+        var step = query.Step < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : query.Step;
+        var from = query.From.UtcDateTime;
+        if (from < cutoff && step < TimeSpan.FromHours(1))
+        {
+            step = TimeSpan.FromHours(1);
+        }
+
+        // Buckets start on multiples of the step (UTC), so a range's points line up with stored minutes and hours.
+        from = Truncate(from, Math.Min(step.Ticks, TimeSpan.TicksPerDay));
+        var to = query.To.UtcDateTime;
+        return (from, to, step, cutoff);
+    }
+
+    private static DateTime Bucket(DateTime time, DateTime from, TimeSpan step)
+    {
+        var utc = DateTime.SpecifyKind(time, DateTimeKind.Utc);
+        long offset = (utc.Ticks - from.Ticks) / step.Ticks * step.Ticks;
+        return new DateTime(from.Ticks + offset, DateTimeKind.Utc);
+    }
+
+    private static DateTime Truncate(DateTime time, long unitTicks) => new(time.Ticks - (time.Ticks % unitTicks), DateTimeKind.Utc);
+
+    private static object[] UsageValues((DateTime At, string Hostname, string PopId) key, string nodeId, long[] sums) =>
+        [key.At, key.Hostname, key.PopId, nodeId, .. sums.Cast<object>()];
+
+    private static object[] DecisionValues((DateTime At, string Hostname, string Address, string PopId, string Reason) key, string nodeId, long count) =>
+        [key.At, nodeId, key.Hostname, key.Address, key.PopId, key.Reason, count];
+
+    /// <summary>
+    /// Adds <paramref name="counters"/> of each row to the stored row with the same key, inserting it when missing.
+    /// Rows must have distinct keys (callers sum duplicates first: one statement may not touch a row twice).
+    /// </summary>
+    internal static async Task UpsertAsync(
+        SpeederaDbContext db, string table, string[] keyColumns, string[] counters, IReadOnlyList<object[]> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var provider = db.Database.ProviderName ?? "";
+        if (!provider.Contains("Sqlite", StringComparison.Ordinal) && !provider.Contains("Npgsql", StringComparison.Ordinal))
+        {
+            await UpsertWithTrackingAsync(db, table, keyColumns, counters, rows, cancellationToken);
+            return;
+        }
+
+        var columns = keyColumns.Concat(counters).ToArray();
+        // Parameters of the provider's own type; EF runs the statement on its connection and transaction.
+        using var parameterFactory = db.Database.GetDbConnection().CreateCommand();
+        for (int start = 0; start < rows.Count; start += RowsPerStatement)
+        {
+            var chunk = rows.Skip(start).Take(RowsPerStatement).ToList();
+            var sql = new StringBuilder();
+            sql.Append("INSERT INTO \"").Append(table).Append("\" (").AppendJoin(", ", columns.Select(c => $"\"{c}\"")).Append(") VALUES ");
+            var parameters = new List<DbParameter>(chunk.Count * columns.Length);
+            for (int r = 0; r < chunk.Count; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (int c = 0; c < columns.Length; c++)
+                {
+                    var name = "p" + parameters.Count.ToString(CultureInfo.InvariantCulture);
+                    sql.Append(c == 0 ? "@" : ", @").Append(name);
+                    var parameter = parameterFactory.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = chunk[r][c];
+                    parameters.Add(parameter);
+                }
+
+                sql.Append(')');
+            }
+
+            sql.Append(" ON CONFLICT (").AppendJoin(", ", keyColumns.Select(c => $"\"{c}\"")).Append(") DO UPDATE SET ")
+                .AppendJoin(", ", counters.Select(c => $"\"{c}\" = \"{table}\".\"{c}\" + excluded.\"{c}\""));
+            await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, cancellationToken);
+        }
+    }
+
+    /// <summary>SQL Server (no ON CONFLICT): one query for the batch's existing rows, then EF inserts and updates them.</summary>
+    private static async Task UpsertWithTrackingAsync(
+        SpeederaDbContext db, string table, string[] keyColumns, string[] counters, IReadOnlyList<object[]> rows, CancellationToken cancellationToken)
+    {
+        var entityType = db.Model.GetEntityTypes().Single(e => e.GetTableName() == table);
+        var clr = entityType.ClrType;
+        var timeColumn = keyColumns[0];
+        var times = rows.Select(r => (DateTime)r[0]).Distinct().ToList();
+        var min = times.Min();
+        var max = times.Max();
+        var set = (IQueryable<object>)typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!.MakeGenericMethod(clr).Invoke(db, null)!;
+        var existing = await set.Where(e => EF.Property<DateTime>(e, timeColumn) >= min && EF.Property<DateTime>(e, timeColumn) <= max).ToListAsync(cancellationToken);
+        var byKey = existing.ToDictionary(e => string.Join('\n', keyColumns.Select(k => Convert.ToString(entityType.FindProperty(k)!.PropertyInfo!.GetValue(e), CultureInfo.InvariantCulture))));
+        foreach (var row in rows)
+        {
+            var key = string.Join('\n', keyColumns.Select((_, i) => Convert.ToString(row[i], CultureInfo.InvariantCulture)));
+            if (!byKey.TryGetValue(key, out var entity))
+            {
+                entity = Activator.CreateInstance(clr)!;
+                for (int i = 0; i < keyColumns.Length; i++)
+                {
+                    entityType.FindProperty(keyColumns[i])!.PropertyInfo!.SetValue(entity, row[i]);
+                }
+
+                db.Add(entity);
+                byKey[key] = entity;
+            }
+
+            for (int i = 0; i < counters.Length; i++)
+            {
+                var property = entityType.FindProperty(counters[i])!.PropertyInfo!;
+                property.SetValue(entity, (long)property.GetValue(entity)! + (long)row[keyColumns.Length + i]);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4601, Level = LogLevel.Information, Message = "Traffic maintenance: {Hours} hours downsampled ({Moved} minute rows), {Expired} hourly rows and {Groups} client-group rows past retention removed")]
+    private static partial void LogMaintained(ILogger logger, int hours, long moved, long expired, long groups);
+
+    private sealed record UsageRow(DateTime Time, string Key, long Requests, long BytesToClients, long BytesFromOrigin, long Status2xx, long Status3xx, long Status4xx, long Status5xx, long Hits, long Misses);
+}
