@@ -26,6 +26,12 @@ public sealed class ApplicationUser : IdentityUser
     public string? DisplayName { get; set; }
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>What the user may do in <see cref="Organization"/>; null for staff.</summary>
+    public OrganizationRole? OrganizationRole { get; set; }
+
+    /// <summary>IANA time zone every time on the portal is shown in (null: the browser's, else UTC).</summary>
+    public string? TimeZone { get; set; }
 }
 
 public sealed class PopEntity

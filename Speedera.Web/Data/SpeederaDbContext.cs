@@ -60,6 +60,8 @@ public partial class SpeederaDbContext : IdentityDbContext<ApplicationUser>
         builder.Entity<ApplicationUser>(b =>
         {
             b.Property(u => u.DisplayName).HasMaxLength(200);
+            b.Property(u => u.OrganizationRole).HasConversion<string>().HasMaxLength(16);
+            b.Property(u => u.TimeZone).HasMaxLength(64);
             b.HasOne(u => u.Organization).WithMany(o => o.Users).HasForeignKey(u => u.OrganizationId)
                 .OnDelete(DeleteBehavior.Restrict);
         });

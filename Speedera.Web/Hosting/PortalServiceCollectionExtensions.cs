@@ -11,6 +11,7 @@ using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
 using Speedera.Web.Features.Metrics;
 using Speedera.Web.Features.Reports;
+using Speedera.Web.Features.Organizations;
 
 namespace Speedera.Web.Hosting;
 
@@ -125,6 +126,7 @@ public static class PortalServiceCollectionExtensions
         services.AddScoped<Features.Content.PurgeService>();
 
         services.AddCustomerApi();
+        services.AddOrganizations();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section)

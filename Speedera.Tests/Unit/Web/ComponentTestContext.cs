@@ -27,6 +27,7 @@ public abstract class ComponentTestContext : IAsyncLifetime
         Services.AddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
         Services.AddCascadingAuthenticationState();
         Services.AddSingleton<AntiforgeryStateProvider, FixedAntiforgery>();
+        Services.AddScoped<UserTime>();
     }
 
     /// <summary>MudBlazor's services dispose only asynchronously, so the context is disposed that way.</summary>
@@ -44,13 +45,27 @@ public abstract class ComponentTestContext : IAsyncLifetime
 
     public async Task DisposeAsync() => await Context.DisposeAsync();
 
-    public void SignIn(string name, Guid? organization, params string[] roles)
+    /// <summary>A user of <paramref name="roles"/>; a customer with an organization is its owner.</summary>
+    public void SignIn(string name, Guid? organization, params string[] roles) =>
+        SignInAs(name, organization, organization is null ? null : OrganizationRole.Owner, timeZone: null, roles);
+
+    public void SignInAs(string name, Guid? organization, OrganizationRole? organizationRole, string? timeZone, params string[] roles)
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, name) };
         claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
         if (organization is { } org)
         {
             claims.Add(new Claim(SpeederaClaimsPrincipalFactory.OrganizationClaim, org.ToString()));
+        }
+
+        if (organizationRole is { } role)
+        {
+            claims.Add(new Claim(SpeederaClaimsPrincipalFactory.OrganizationRoleClaim, role.ToString()));
+        }
+
+        if (timeZone is not null)
+        {
+            claims.Add(new Claim(SpeederaClaimsPrincipalFactory.TimeZoneClaim, timeZone));
         }
 
         Services.AddSingleton<AuthenticationStateProvider>(new FixedAuthenticationState(new ClaimsPrincipal(new ClaimsIdentity(claims, "test"))));

@@ -9,7 +9,7 @@ namespace Speedera.Web.Features.Account;
 
 /// <summary>
 /// Re-checks an open circuit's user against the database every <see cref="Interval"/>: a user who was
-/// removed, locked out, whose security stamp changed, or whose roles or organization changed loses the
+/// removed, locked out, whose security stamp changed, or whose roles, organization or role in it changed loses the
 /// circuit's authentication state, so role gates and tenant filters hold for long-lived circuits too.
 /// </summary>
 internal sealed class IdentityRevalidatingAuthenticationStateProvider(
@@ -47,6 +47,7 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         var roles = await userManager.GetRolesAsync(user);
         var claimedRoles = principal.FindAll(claimTypes.RoleClaimType).Select(c => c.Value);
         return roles.ToHashSet(StringComparer.Ordinal).SetEquals(claimedRoles)
-            && principal.OrganizationId() == user.OrganizationId;
+            && principal.OrganizationId() == user.OrganizationId
+            && principal.OrganizationRole() == user.OrganizationRole;
     }
 }

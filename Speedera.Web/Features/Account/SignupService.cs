@@ -19,7 +19,7 @@ public sealed class SignupService(SpeederaDbContext db, UserManager<ApplicationU
     {
         var now = time.GetUtcNow().UtcDateTime;
         var organization = new Organization { Id = Guid.NewGuid(), Name = organizationName, CreatedAt = now };
-        var user = new ApplicationUser { UserName = email, Email = email, OrganizationId = organization.Id, CreatedAt = now };
+        var user = new ApplicationUser { UserName = email, Email = email, OrganizationId = organization.Id, OrganizationRole = OrganizationRole.Owner, CreatedAt = now };
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Organizations.Add(organization);

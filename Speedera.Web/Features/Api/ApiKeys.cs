@@ -31,6 +31,18 @@ public sealed class ApiKeyEntity
     public DateTime? RevokedAt { get; set; }
 
     public DateTime? LastUsedAt { get; set; }
+
+    public ApiKeyScope Scope { get; set; } = ApiKeyScope.Full;
+
+    /// <summary>After this instant the key is refused (401); null: it does not expire.</summary>
+    public DateTime? ExpiresAt { get; set; }
+}
+
+/// <summary>What a key may do: read-only keys get 403 on any write (anything but GET and HEAD).</summary>
+public enum ApiKeyScope
+{
+    Full,
+    ReadOnly,
 }
 
 internal sealed class ApiKeyEntityConfiguration : IEntityTypeConfiguration<ApiKeyEntity>
@@ -42,6 +54,7 @@ internal sealed class ApiKeyEntityConfiguration : IEntityTypeConfiguration<ApiKe
         b.Property(k => k.Prefix).HasMaxLength(16);
         b.Property(k => k.KeyHash).HasMaxLength(64);
         b.Property(k => k.CreatedBy).HasMaxLength(256);
+        b.Property(k => k.Scope).HasConversion<string>().HasMaxLength(16);
         b.HasIndex(k => k.KeyHash).IsUnique();
         b.HasIndex(k => k.OrganizationId);
     }
