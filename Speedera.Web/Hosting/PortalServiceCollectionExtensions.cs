@@ -10,8 +10,8 @@ using Speedera.Web.Features.Domains;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
 using Speedera.Web.Features.Metrics;
-using Speedera.Web.Features.Reports;
 using Speedera.Web.Features.Organizations;
+using Speedera.Web.Features.Reports;
 
 namespace Speedera.Web.Hosting;
 
