@@ -165,7 +165,46 @@ public sealed record Hostname
 
     /// <summary>Present for CDN hostnames.</summary>
     public CacheSettings? Cache { get; init; }
+
+    /// <summary>
+    /// Region routing (absent: none): the client's continent, country or US/CA state, looked up in the geo data,
+    /// picks the rule whose targets answer; the most specific rule wins.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public RegionRouting? Regions { get; init; }
+
+    /// <summary>Geoproximity (absent: off): the nearest POP by great-circle distance, each POP's area grown or shrunk by its bias.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Geoproximity? Geoproximity { get; init; }
 }
+
+public enum RegionKind
+{
+    Continent,
+    Country,
+
+    /// <summary>ISO 3166-2 code of a US state or Canadian province ("US-VA"); needs geo data with subdivisions.</summary>
+    Subdivision,
+}
+
+/// <summary>
+/// One region and where its clients go. <see cref="Targets"/> are tried in order (failover within the mapping):
+/// a server id of one of the hostname's candidates, or "pop:" and a POP id for every candidate in that POP.
+/// </summary>
+public sealed record RegionRule(RegionKind Kind, string Code, IReadOnlyList<string> Targets);
+
+/// <param name="Rules">Region rules; a client matching none goes to <paramref name="Default"/>.</param>
+/// <param name="Default">Targets for everyone else; empty means "the rest of the engine decides among all candidates".</param>
+public sealed record RegionRouting(IReadOnlyList<RegionRule> Rules, IReadOnlyList<string> Default)
+{
+    public const string PopPrefix = "pop:";
+}
+
+/// <summary>Bias -99..99 per POP (Route 53's meaning: positive grows the POP's area, negative shrinks it).</summary>
+public sealed record PopBias(string PopId, int Bias);
+
+/// <param name="Enabled">Route clients no region rule covers to the nearest POP (also the best guess when latency is unknown).</param>
+public sealed record Geoproximity(bool Enabled, IReadOnlyList<PopBias> Biases);
 
 /// <summary>
 /// A server and service the engine may answer with. Hidden candidates are handed out only when

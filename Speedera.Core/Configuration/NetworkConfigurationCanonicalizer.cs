@@ -50,6 +50,14 @@ public static class NetworkConfigurationCanonicalizer
             .OrderBy(m => m.ClientPrefix, Ordinal)
             .Select(m => m with { ServerIds = Sorted(m.ServerIds) })],
         Cache = h.Cache is null ? null : h.Cache with { Aliases = Sorted(h.Cache.Aliases) },
+
+        // Rules are sorted by region; targets keep their order (it is the failover order).
+        Regions = h.Regions is null ? null : h.Regions with
+        {
+            Rules = [.. h.Regions.Rules.OrderBy(r => r.Kind).ThenBy(r => r.Code, Ordinal).Select(r => r with { Targets = [.. r.Targets] })],
+            Default = [.. h.Regions.Default],
+        },
+        Geoproximity = h.Geoproximity is null ? null : h.Geoproximity with { Biases = [.. h.Geoproximity.Biases.OrderBy(b => b.PopId, Ordinal)] },
     };
 
     private static ProbeSettings Canonicalize(ProbeSettings p) => p with

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Speedera.Core.Geo;
 
 namespace Speedera.Core.Configuration;
 
@@ -405,6 +406,7 @@ public static class NetworkConfigurationValidator
                 ValidateCandidates(h, path);
                 ValidatePersistence(h, path + ".persistence");
                 ValidateStaticMappings(h, path);
+                ValidateRegions(h, path);
                 ValidateCache(h, path + ".cache", names, aliasOwner);
             }
         }
@@ -506,6 +508,84 @@ public static class NetworkConfigurationValidator
                     {
                         Add(mPath + ".serverIds", $"Hostname '{h.Name}' static mapping for '{m.ClientPrefix}' names server '{id}', which is not one of its candidates.");
                     }
+                }
+            }
+        }
+
+        private void ValidateRegions(Hostname h, string path)
+        {
+            if (h.Regions is { } regions)
+            {
+                var seen = new HashSet<(RegionKind, string)>();
+                for (var j = 0; j < regions.Rules.Count; j++)
+                {
+                    var r = regions.Rules[j];
+                    var rPath = $"{path}.regions.rules[{j}]";
+                    if (!RegionCodes.IsValid(r.Kind, r.Code))
+                    {
+                        Add(rPath + ".code", $"Hostname '{h.Name}' region '{r.Code}' is not a valid {RegionCodes.Describe(r.Kind)}.");
+                    }
+                    else if (!seen.Add((r.Kind, r.Code)))
+                    {
+                        Add(rPath + ".code", $"Hostname '{h.Name}' has two rules for region '{r.Code}'.");
+                    }
+
+                    // Every region must resolve to something: at least one target, each naming a candidate or a POP holding one.
+                    if (r.Targets.Count == 0)
+                    {
+                        Add(rPath + ".targets", $"Hostname '{h.Name}' region '{r.Code}' has no targets.");
+                    }
+
+                    ValidateRegionTargets(h, r.Targets, rPath + ".targets", $"region '{r.Code}'");
+                }
+
+                ValidateRegionTargets(h, regions.Default, path + ".regions.default", "the default region");
+            }
+
+            if (h.Geoproximity is { } geo)
+            {
+                var pops = new HashSet<string>(StringComparer.Ordinal);
+                for (var j = 0; j < geo.Biases.Count; j++)
+                {
+                    var b = geo.Biases[j];
+                    var bPath = $"{path}.geoproximity.biases[{j}]";
+                    if (!_pops.Contains(b.PopId))
+                    {
+                        Add(bPath + ".popId", $"Hostname '{h.Name}' geoproximity bias names unknown POP '{b.PopId}'.");
+                    }
+                    else if (!pops.Add(b.PopId))
+                    {
+                        Add(bPath + ".popId", $"Hostname '{h.Name}' gives POP '{b.PopId}' two biases.");
+                    }
+
+                    if (b.Bias is < -99 or > 99)
+                    {
+                        Add(bPath + ".bias", $"Hostname '{h.Name}' bias {b.Bias} for POP '{b.PopId}' is outside -99..99.");
+                    }
+                }
+            }
+        }
+
+        private void ValidateRegionTargets(Hostname h, IReadOnlyList<string> targets, string path, string what)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var t in targets)
+            {
+                if (!seen.Add(t))
+                {
+                    Add(path, $"Hostname '{h.Name}' {what} lists target '{t}' twice.");
+                }
+                else if (t.StartsWith(RegionRouting.PopPrefix, StringComparison.Ordinal))
+                {
+                    var pop = t[RegionRouting.PopPrefix.Length..];
+                    if (!h.Candidates.Any(x => _servers.TryGetValue(x.ServerId, out var s) && s.PopId == pop))
+                    {
+                        Add(path, $"Hostname '{h.Name}' {what} sends clients to POP '{pop}', which holds none of its candidates.");
+                    }
+                }
+                else if (!h.Candidates.Any(x => x.ServerId == t))
+                {
+                    Add(path, $"Hostname '{h.Name}' {what} names server '{t}', which is not one of its candidates.");
                 }
             }
         }

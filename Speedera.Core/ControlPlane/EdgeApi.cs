@@ -13,6 +13,9 @@ public static class EdgeApi
     public const string HeartbeatPath = "/api/edge/v1/heartbeat";
     public const string UploadsPathPrefix = "/api/edge/v1/uploads/";
 
+    /// <summary>The signed geo data file (IP → country) dns nodes use for region routing (ETag / If-None-Match).</summary>
+    public const string GeoDataPath = "/api/edge/v1/geodata";
+
     /// <summary>Purge orders not yet done by the calling node (long-poll with <see cref="WaitParameter"/>).</summary>
     public const string PurgesPath = "/api/edge/v1/purges";
 

@@ -30,6 +30,7 @@ public sealed class GtmConfiguration
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var servers = configuration.Servers.ToDictionary(s => s.Id, StringComparer.Ordinal);
+        var pops = configuration.Pops.GroupBy(p => p.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var plans = new Dictionary<string, HostnamePlan>(StringComparer.Ordinal);
         foreach (var hostname in configuration.Hostnames)
         {
@@ -42,7 +43,7 @@ public sealed class GtmConfiguration
                     && address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
                 {
                     var service = server.Services.FirstOrDefault(s => s.Id == candidate.ServiceId);
-                    candidates.Add(new CandidatePlan(name, server, address, candidate, service));
+                    candidates.Add(new CandidatePlan(name, server, address, candidate, service, pops.GetValueOrDefault(server.PopId)));
                 }
             }
 
@@ -55,7 +56,8 @@ public sealed class GtmConfiguration
                 }
             }
 
-            plans[name] = new HostnamePlan(name, hostname, [.. candidates], [.. mappings], configuration.Probes);
+            var regions = hostname.Regions is null && hostname.Geoproximity is null ? null : new RegionPlan(hostname.Regions, hostname.Geoproximity);
+            plans[name] = new HostnamePlan(name, hostname, [.. candidates], [.. mappings], configuration.Probes) { Regions = regions };
         }
 
         return new GtmConfiguration(configuration, plans);
@@ -89,6 +91,9 @@ public sealed class HostnamePlan
 
     public StaticMappingPlan[] StaticMappings { get; }
 
+    /// <summary>Region rules and geoproximity, or null when the hostname uses neither.</summary>
+    public RegionPlan? Regions { get; internal init; }
+
     public uint TtlSeconds { get; }
 
     /// <summary>A service metric older than this counts as down (ProbeSettings.MetricStaleAfter).</summary>
@@ -102,8 +107,10 @@ public sealed class HostnamePlan
 
 public sealed class CandidatePlan
 {
-    internal CandidatePlan(string hostname, Server server, IPAddress address, Candidate candidate, ServiceCheck? service)
+    internal CandidatePlan(string hostname, Server server, IPAddress address, Candidate candidate, ServiceCheck? service, Pop? pop = null)
     {
+        PopLatitude = pop?.Latitude ?? double.NaN;
+        PopLongitude = pop?.Longitude ?? double.NaN;
         Hostname = hostname;
         ServerId = server.Id;
         PopId = server.PopId;
@@ -139,6 +146,11 @@ public sealed class CandidatePlan
     public int Weight { get; }
 
     public bool Hidden { get; }
+
+    /// <summary>Where the candidate's POP is (NaN when the configuration does not say): for geoproximity.</summary>
+    public double PopLatitude { get; }
+
+    public double PopLongitude { get; }
 }
 
 public sealed record StaticMappingPlan(ClientGroup Prefix, string[] ServerIds);

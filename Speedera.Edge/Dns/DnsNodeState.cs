@@ -1,3 +1,4 @@
+using Speedera.Core.Geo;
 using Speedera.Core.Gtm;
 using Speedera.Core.Probes;
 
@@ -19,8 +20,12 @@ public sealed class DnsNodeState
         Decisions = new DecisionCounter(timeProvider);
         Persistence = new PersistenceTable();
         ClientGroups = new ClientGroupTracker();
-        Engine = new GtmEngine(Metrics, Persistence, ClientGroups, timeProvider, random ?? SystemRandomSource.Instance, engineOptions);
+        Geo = new GeoDataHolder();
+        Engine = new GtmEngine(Metrics, Persistence, ClientGroups, timeProvider, random ?? SystemRandomSource.Instance, engineOptions, Geo);
     }
+
+    /// <summary>The IP → country data region routing uses; empty until a signed geo file is loaded.</summary>
+    public GeoDataHolder Geo { get; }
 
     public TimeProvider TimeProvider { get; }
 

@@ -19,6 +19,8 @@ public sealed class DnsRole : IEdgeRole
     private Probe.ClientGroupPublisher? clientGroups;
     private CancellationTokenSource? stopping;
     private Task drainLoop = Task.CompletedTask;
+    private Task geoLoop = Task.CompletedTask;
+    private readonly GeoDataLoader geoLoader;
 
     public DnsRole(EdgeRoleContext context)
     {
@@ -30,6 +32,13 @@ public sealed class DnsRole : IEdgeRole
             () => context.Configuration.Current?.Configuration,
             State,
             context.LoggerFactory);
+        geoLoader = new GeoDataLoader(
+            State.Geo,
+            Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<System.Security.Cryptography.ECDsa>(context.Services),
+            context.Options.GeoDataFile ?? Path.Combine(context.Options.DataDirectory, "geodata", "geodata.json"),
+            Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService<ControlPlaneConnection>(context.Services),
+            context.TimeProvider,
+            context.LoggerFactory.CreateLogger<GeoDataLoader>());
     }
 
     public string Name => "dns";
@@ -40,8 +49,12 @@ public sealed class DnsRole : IEdgeRole
     public DnsServerHost Host => host;
 
     public RoleHealth Health => host.BoundEndPoint is { } ep
-        ? new RoleHealth(RoleStatus.Healthy, $"udp+tcp {ep}, {host.Stats.Queries} queries")
+        ? new RoleHealth(RoleStatus.Healthy, $"udp+tcp {ep}, {host.Stats.Queries} queries, {GeoHealth}")
         : RoleHealth.Starting;
+
+    private string GeoHealth => State.Geo.Current is { } geo
+        ? $"geo data {geo.Version}"
+        : $"no geo data ({State.Geo.MissingReason}): region rules not applied";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -58,6 +71,8 @@ public sealed class DnsRole : IEdgeRole
             }
         }
 
+        geoLoader.LoadFromDisk();
+
         // Probes push service metrics and latency here; seen client groups go back to the latency probes.
         await exchange.ReceiveMetricsAsync(State.Metrics, cancellationToken).ConfigureAwait(false);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -70,6 +85,7 @@ public sealed class DnsRole : IEdgeRole
         await clientGroups.StartAsync(cancellationToken).ConfigureAwait(false);
         stopping = new CancellationTokenSource();
         drainLoop = DrainLoopAsync(stopping.Token);
+        geoLoop = geoLoader.RunAsync(stopping.Token);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -78,6 +94,7 @@ public sealed class DnsRole : IEdgeRole
         {
             await stopping.CancelAsync().ConfigureAwait(false);
             await drainLoop.ConfigureAwait(false);
+            await geoLoop.ConfigureAwait(false);
             stopping.Dispose();
             stopping = null;
         }

@@ -23,6 +23,9 @@ public sealed record EdgeOptions
 
     public required string DataDirectory { get; init; }
 
+    /// <summary>The signed geo data file the dns role loads (and keeps current from the control plane); default under <see cref="DataDirectory"/>.</summary>
+    public string? GeoDataFile { get; init; }
+
     public IPEndPoint DnsListen { get; init; } = IPEndPoint.Parse("127.0.0.1:8053");
 
     /// <summary>The dns role's query log file; none when null.</summary>

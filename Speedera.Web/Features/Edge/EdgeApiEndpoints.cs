@@ -27,6 +27,7 @@ public static partial class EdgeApiEndpoints
         api.MapGet("/config", GetConfigAsync);
         api.MapPost("/heartbeat", PostHeartbeatAsync);
         api.MapPost("/uploads/{kind}", PostUploadsAsync);
+        api.MapGet("/geodata", Gtm.Geo.GeoDataService.GetForNode);
         Content.PurgeEdgeEndpoints.MapPurgeEdgeEndpoints(api);
         endpoints.MapConfigurationDownloads();
         return endpoints;

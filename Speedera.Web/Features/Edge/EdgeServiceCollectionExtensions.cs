@@ -20,6 +20,8 @@ public static class EdgeServiceCollectionExtensions
         embedded.Enabled ??= environment.IsDevelopment();
         services.AddSingleton(embedded);
         services.AddHostedService<StartupPublisher>();
+        services.AddSingleton<Gtm.Geo.GeoDataService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Gtm.Geo.GeoDataService>());
         if (embedded.Enabled == true)
         {
             services.AddHostedService<EmbeddedEdgeNode>();
