@@ -38,6 +38,9 @@ public enum DnsResponseCode : ushort
     NotImp = 4,
     Refused = 5,
     BadVers = 16,
+
+    /// <summary>RFC 7873 §8: a server cookie was required and missing or wrong.</summary>
+    BadCookie = 23,
 }
 
 /// <summary>Header flag bits (RFC 1035 §4.1.1).</summary>
@@ -73,6 +76,12 @@ public static class DnsLimits
 
     /// <summary>RFC 7871 §6: EDNS Client Subnet option code.</summary>
     public const ushort EcsOptionCode = 8;
+
+    /// <summary>RFC 5001 §2.3: Name Server Identifier option code.</summary>
+    public const ushort NsidOptionCode = 3;
+
+    /// <summary>RFC 7873 §4: DNS COOKIE option code.</summary>
+    public const ushort CookieOptionCode = 10;
 
     /// <summary>RFC 1035 §4.2.2: TCP messages carry a two-octet length.</summary>
     public const int MaxTcpMessage = 65535;

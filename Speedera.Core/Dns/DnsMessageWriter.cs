@@ -141,10 +141,15 @@ public ref struct DnsMessageWriter
     /// The OPT pseudo-record (RFC 6891 §6.1.2) with our payload size, the upper bits of the rcode, the
     /// DO bit and, if the query had one, the Client Subnet option echoed with a scope (RFC 7871 §7.2.1).
     /// </summary>
-    public bool TryWriteOpt(ushort payloadSize, byte extendedRCode, bool dnssecOk, in DnsQuery ecsFrom, byte ecsScope)
+    public bool TryWriteOpt(ushort payloadSize, byte extendedRCode, bool dnssecOk, in DnsQuery ecsFrom, byte ecsScope) =>
+        TryWriteOpt(payloadSize, extendedRCode, dnssecOk, in ecsFrom, ecsScope, []);
+
+    /// <summary>OPT with the ECS echo (when the query had one) followed by <paramref name="moreOptions"/>, already encoded.</summary>
+    public bool TryWriteOpt(ushort payloadSize, byte extendedRCode, bool dnssecOk, in DnsQuery ecsFrom, byte ecsScope, ReadOnlySpan<byte> moreOptions)
     {
         int ecsLength = ecsFrom.HasEcs ? 4 + ((ecsFrom.EcsSourcePrefix + 7) / 8) : 0;
-        int rdLength = ecsFrom.HasEcs ? 4 + ecsLength : 0;
+        int ecsRdLength = ecsFrom.HasEcs ? 4 + ecsLength : 0;
+        int rdLength = ecsRdLength + moreOptions.Length;
         if (!TryReserve(11 + rdLength, out int at))
         {
             return false;
@@ -178,6 +183,8 @@ public ref struct DnsMessageWriter
 
             full[..(ecsLength - 4)].CopyTo(opt[8..]);
         }
+
+        moreOptions.CopyTo(span[(11 + ecsRdLength)..]);
 
         AdditionalCount++;
         return true;

@@ -45,6 +45,24 @@ public struct DnsQuery
     /// <summary>ECS address bits: IPv4 in the low 32 bits, IPv6 as 128 bits, both host order.</summary>
     public UInt128 EcsAddress;
 
+    /// <summary>RFC 5001: the query asked for the server's NSID (empty NSID option).</summary>
+    public bool NsidRequested;
+
+    /// <summary>RFC 7873: the query carried a COOKIE option (its client cookie is <see cref="ClientCookie"/>).</summary>
+    public bool HasCookie;
+
+    /// <summary>The 8-octet client cookie, big-endian as on the wire.</summary>
+    public ulong ClientCookie;
+
+    /// <summary>Length of the server cookie the client echoed (0, or 8..32); only 16-octet ones can be ours (RFC 9018).</summary>
+    public byte ServerCookieLength;
+
+    /// <summary>First 8 octets of a 16-octet server cookie (version, reserved, timestamp), big-endian.</summary>
+    public ulong ServerCookieHead;
+
+    /// <summary>Last 8 octets of a 16-octet server cookie (the hash), big-endian.</summary>
+    public ulong ServerCookieHash;
+
     public readonly bool RecursionDesired => (Flags & DnsFlags.RD) != 0;
 
     public readonly bool CheckingDisabled => (Flags & DnsFlags.CD) != 0;
@@ -97,6 +115,8 @@ public static class DnsQueryParser
         // A standard query carries exactly one question (RFC 9619) and no answer or authority records.
         if (qd != 1 || an != 0 || ns != 0)
         {
+            // RFC 6891 §7: the FORMERR still carries an OPT if the query had one (QDCOUNT=0 with an OPT, say).
+            query.HasEdns = qd == 0 && an == 0 && ns == 0 && ar > 0 && HasOpt(message, pos, ar);
             return DnsParseStatus.FormErr;
         }
 
@@ -121,19 +141,24 @@ public static class DnsQueryParser
 
             if (type == (ushort)DnsRecordType.OPT)
             {
-                // RFC 6891 §6.1.1: one OPT, owner must be the root; a second one is FORMERR.
+                // RFC 6891 §6.1.1: one OPT, owner must be the root; a second one is FORMERR (answered with an OPT, §7).
+                query.HasEdns = true;
                 if (sawOpt || message[nameStart] != 0)
                 {
+                    query.HasEcs = false;
                     return DnsParseStatus.FormErr;
                 }
 
                 sawOpt = true;
-                query.HasEdns = true;
                 query.UdpPayloadSize = Math.Max(cls, (ushort)DnsLimits.ClassicUdpPayload);
                 query.EdnsVersion = (byte)(ttl >> 16);
                 query.DnssecOk = (ttl & 0x8000) != 0;
                 if (!TryParseOptions(message.Slice(pos, rdLength), ref query))
                 {
+                    // Nothing of a malformed OPT is echoed; the FORMERR carries a plain OPT.
+                    query.HasEcs = false;
+                    query.HasCookie = false;
+                    query.NsidRequested = false;
                     return DnsParseStatus.FormErr;
                 }
             }
@@ -181,11 +206,64 @@ public static class DnsQueryParser
                     return false;
                 }
             }
+            else if (code == DnsLimits.NsidOptionCode)
+            {
+                // RFC 5001 §2.3: a request carries an empty NSID option.
+                query.NsidRequested = true;
+            }
+            else if (code == DnsLimits.CookieOptionCode)
+            {
+                if (query.HasCookie || !TryParseCookie(rdata.Slice(pos, length), ref query))
+                {
+                    return false;
+                }
+            }
 
             pos += length;
         }
 
         return true;
+    }
+
+    /// <summary>RFC 7873 §5.2.2: a client cookie of 8 octets, optionally followed by a server cookie of 8 to 32; any other length is FORMERR.</summary>
+    private static bool TryParseCookie(ReadOnlySpan<byte> option, ref DnsQuery query)
+    {
+        if (option.Length != 8 && (option.Length < 16 || option.Length > 40))
+        {
+            return false;
+        }
+
+        query.HasCookie = true;
+        query.ClientCookie = BinaryPrimitives.ReadUInt64BigEndian(option);
+        query.ServerCookieLength = (byte)(option.Length - 8);
+        if (option.Length == 24)
+        {
+            query.ServerCookieHead = BinaryPrimitives.ReadUInt64BigEndian(option[8..]);
+            query.ServerCookieHash = BinaryPrimitives.ReadUInt64BigEndian(option[16..]);
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the additional section (after a question we may not have parsed) holds an OPT record.</summary>
+    private static bool HasOpt(ReadOnlySpan<byte> message, int pos, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (!DnsName.TrySkip(message, pos, out pos) || pos + 10 > message.Length)
+            {
+                return false;
+            }
+
+            if (BinaryPrimitives.ReadUInt16BigEndian(message[pos..]) == (ushort)DnsRecordType.OPT)
+            {
+                return true;
+            }
+
+            pos += 10 + BinaryPrimitives.ReadUInt16BigEndian(message[(pos + 8)..]);
+        }
+
+        return false;
     }
 
     /// <summary>RFC 7871 §6: FAMILY, SOURCE PREFIX-LENGTH, SCOPE PREFIX-LENGTH, ADDRESS truncated to the prefix.</summary>

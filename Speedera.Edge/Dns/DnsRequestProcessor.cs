@@ -9,7 +9,7 @@ namespace Speedera.Edge.Dns;
 /// Shared by the UDP and TCP listeners, the fuzz tests and the micro-benchmark. Allocation-free once
 /// the configuration is compiled and the client's group has been seen.
 /// </summary>
-public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, GtmEngine engine, DecisionCounter counter, DnsServerStats stats, int maxUdpPayloadBytes, DnsQueryLog? queryLog = null)
+public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, GtmEngine engine, DecisionCounter counter, DnsServerStats stats, int maxUdpPayloadBytes, DnsQueryLog? queryLog = null, DnsServerIdentity? identity = null)
 {
     public DnsServerStats Stats => stats;
 
@@ -48,7 +48,14 @@ public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, Gt
                 queryLog.WriteMalformed(remote, tcp);
             }
 
-            return DnsResponder.WriteFormErr(request, response);
+            if (!query.HasEdns)
+            {
+                return DnsResponder.WriteFormErr(request, response);
+            }
+
+            // RFC 6891 §7: a query that carried an OPT gets its FORMERR with an OPT.
+            var formErrClient = GtmClient.FromResolver(remote);
+            return DnsResponder.Write(in query, name, status, null, engine, counter, in formErrClient, response[..Math.Min(response.Length, DnsLimits.ClassicUdpPayload)], out _, identity);
         }
 
         // RFC 6891 §6.2.5: without EDNS a UDP response fits in 512 octets; with it, in the advertised size.
@@ -58,7 +65,7 @@ public sealed class DnsRequestProcessor(DnsConfigurationSource configuration, Gt
         var client = query.HasEcs
             ? new GtmClient(remote, true, new ClientAddress(query.EcsFamily == 2, query.EcsAddress), query.EcsSourcePrefix)
             : GtmClient.FromResolver(remote);
-        int length = DnsResponder.Write(in query, name, status, configuration.Current, engine, counter, in client, response[..limit], out outcome);
+        int length = DnsResponder.Write(in query, name, status, configuration.Current, engine, counter, in client, response[..limit], out outcome, identity);
         stats.CountResponse(outcome);
         if (queryLog is not null && queryLog.TryAdmit())
         {

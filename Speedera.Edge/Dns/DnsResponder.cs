@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Speedera.Core.Dns;
 using Speedera.Core.Gtm;
@@ -5,7 +6,7 @@ using Speedera.Core.Gtm;
 namespace Speedera.Edge.Dns;
 
 /// <summary>The result of handling one request; <see cref="Answer"/> is the first GTM answer, if the engine chose one.</summary>
-public readonly record struct DnsOutcome(DnsResponseCode RCode, bool Truncated, GtmReason? Reason, CandidatePlan? Answer = null);
+public readonly record struct DnsOutcome(DnsResponseCode RCode, bool Truncated, GtmReason? Reason, CandidatePlan? Answer = null, bool ValidServerCookie = false);
 
 /// <summary>
 /// Writes the response to a parsed query: header flags (AA set, RA clear), the question as received,
@@ -32,7 +33,7 @@ internal static class DnsResponder
     }
 
     public static int Write(
-        in DnsQuery query,
+        in DnsQuery queryIn,
         ReadOnlySpan<byte> questionName,
         DnsParseStatus status,
         DnsZoneSet? zones,
@@ -40,11 +41,17 @@ internal static class DnsResponder
         DecisionCounter counter,
         in GtmClient client,
         Span<byte> response,
-        out DnsOutcome outcome)
+        out DnsOutcome outcome,
+        DnsServerIdentity? identity = null)
     {
-        var writer = new DnsMessageWriter(response);
-        int optSize = query.HasEdns ? 11 + (query.HasEcs ? 8 + ((query.EcsSourcePrefix + 7) / 8) : 0) : 0;
-        ushort flags = (ushort)(DnsFlags.QR | (query.Flags & (DnsFlags.OpCodeMask | DnsFlags.RD | DnsFlags.CD)));
+        // Only a well-formed query's client subnet is echoed (RFC 6891 §7 FORMERR, RFC 7871 §7.3 with BADVERS).
+        var query = status == DnsParseStatus.Ok ? queryIn : WithoutEcs(queryIn);
+        Span<byte> extra = stackalloc byte[4 + DnsServerIdentity.MaxNsidLength + 4 + 24];
+        int extraLength = WriteIdentityOptions(in query, identity, client.Resolver, extra, out bool validCookie);
+        int optSize = query.HasEdns ? 11 + (query.HasEcs ? 8 + ((query.EcsSourcePrefix + 7) / 8) : 0) + extraLength : 0;
+        // RFC 8906 §3.1.3: NOTIMP for an unknown opcode copies neither RD nor CD.
+        ushort copied = status == DnsParseStatus.NotImp ? DnsFlags.OpCodeMask : (ushort)(DnsFlags.OpCodeMask | DnsFlags.RD | DnsFlags.CD);
+        ushort flags = (ushort)(DnsFlags.QR | (query.Flags & copied));
         writer.TryWriteHeader(query.Id, flags, query.HasQuestion ? (ushort)1 : (ushort)0);
         writer.Limit = response.Length - optSize;
         if (query.HasQuestion && !writer.TryWriteQuestion(questionName[..query.NameLength], query.QType, query.QClass))
@@ -68,6 +75,9 @@ internal static class DnsResponder
                 break;
             case DnsParseStatus.BadVers:
                 rcode = DnsResponseCode.BadVers;
+                break;
+            case DnsParseStatus.FormErr:
+                rcode = DnsResponseCode.FormErr;
                 break;
             default:
                 if (query.QType == (ushort)DnsRecordType.OPT)
@@ -106,11 +116,52 @@ internal static class DnsResponder
         writer.Limit = response.Length;
         if (query.HasEdns)
         {
-            writer.TryWriteOpt(DnsLimits.AdvertisedUdpPayload, (byte)((ushort)rcode >> 4), query.DnssecOk, in query, ecsScope);
+            writer.TryWriteOpt(DnsLimits.AdvertisedUdpPayload, (byte)((ushort)rcode >> 4), query.DnssecOk, in query, ecsScope, extra[..extraLength]);
         }
 
-        outcome = new(rcode, truncated, reason, answer);
+        outcome = new(rcode, truncated, reason, answer, validCookie);
         return writer.Finish();
+    }
+
+    private static DnsQuery WithoutEcs(in DnsQuery query)
+    {
+        var copy = query;
+        copy.HasEcs = false;
+        return copy;
+    }
+
+    /// <summary>NSID (RFC 5001 §2.3) when asked, and a COOKIE with a fresh server cookie (RFC 7873 §5.2) when the query had one.</summary>
+    private static int WriteIdentityOptions(in DnsQuery query, DnsServerIdentity? identity, ClientAddress remote, Span<byte> extra, out bool validCookie)
+    {
+        validCookie = false;
+        if (identity is null || !query.HasEdns)
+        {
+            return 0;
+        }
+
+        int length = 0;
+        if (query.NsidRequested)
+        {
+            var nsid = identity.Nsid;
+            BinaryPrimitives.WriteUInt16BigEndian(extra, DnsLimits.NsidOptionCode);
+            BinaryPrimitives.WriteUInt16BigEndian(extra[2..], (ushort)nsid.Length);
+            nsid.CopyTo(extra[4..]);
+            length = 4 + nsid.Length;
+        }
+
+        if (query.HasCookie && identity.Cookies is { } cookies)
+        {
+            var now = identity.TimeProvider.GetUtcNow();
+            validCookie = cookies.IsValid(in query, remote, now);
+            var option = extra[length..];
+            BinaryPrimitives.WriteUInt16BigEndian(option, DnsLimits.CookieOptionCode);
+            BinaryPrimitives.WriteUInt16BigEndian(option[2..], 24);
+            BinaryPrimitives.WriteUInt64BigEndian(option[4..], query.ClientCookie);
+            cookies.Create(query.ClientCookie, remote, now, option[12..28]);
+            length += 28;
+        }
+
+        return length;
     }
 
     /// <summary>Returns false when a needed record did not fit (the caller truncates).</summary>

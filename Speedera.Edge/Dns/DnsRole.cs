@@ -28,7 +28,7 @@ public sealed class DnsRole : IEdgeRole
         exchange = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Probe.NodeExchange>(context.Services);
         State = new DnsNodeState(context.TimeProvider);
         host = new DnsServerHost(
-            new DnsServerOptions { Endpoint = context.Options.DnsListen, QueryLogPath = context.Options.DnsQueryLog, QueryLogPerSecond = context.Options.DnsQueryLogRate },
+            new DnsServerOptions { Endpoint = context.Options.DnsListen, Nsid = context.Options.NodeId, QueryLogPath = context.Options.DnsQueryLog, QueryLogPerSecond = context.Options.DnsQueryLogRate },
             () => context.Configuration.Current?.Configuration,
             State,
             context.LoggerFactory);

@@ -29,6 +29,9 @@ public sealed class DnsServerHost(
 
     public DnsServerStats Stats { get; } = new();
 
+    /// <summary>NSID and cookie secrets of this server.</summary>
+    public DnsServerIdentity Identity { get; } = new(options.Nsid, state.TimeProvider, options.Cookies);
+
     public DnsNodeState State => state;
 
     /// <summary>The in-process request path (parse → decide → respond) over this host's state, for benchmarks and embedding.</summary>
@@ -38,7 +41,8 @@ public sealed class DnsServerHost(
         state.Decisions,
         Stats,
         options.MaxUdpPayloadBytes,
-        _queryLog);
+        _queryLog,
+        Identity);
 
     /// <summary>The query log while the server runs with one configured.</summary>
     public DnsQueryLog? QueryLog => _queryLog;
@@ -183,10 +187,17 @@ public sealed class DnsServerHost(
     private async Task SweepLoopAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(SweepInterval, state.TimeProvider);
+        var rotated = state.TimeProvider.GetUtcNow();
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (state.TimeProvider.GetUtcNow() - rotated >= options.CookieSecretRotation)
+                {
+                    Identity.RotateCookieSecret();
+                    rotated = state.TimeProvider.GetUtcNow();
+                }
+
                 var config = configuration();
                 if (config is null)
                 {

@@ -38,6 +38,15 @@ public sealed record DnsServerOptions
     /// <summary>The largest UDP response we send, whatever the client advertises (DNS Flag Day 2020).</summary>
     public int MaxUdpPayloadBytes { get; init; } = 1232;
 
+    /// <summary>RFC 5001 NSID answered to queries that ask for it (the node id); none when null.</summary>
+    public string? Nsid { get; init; }
+
+    /// <summary>RFC 7873 server cookies: issued to clients that send a cookie; a valid one exempts the client from rate limiting.</summary>
+    public bool Cookies { get; init; } = true;
+
+    /// <summary>How often the cookie secret changes; cookies made with the previous secret stay valid until the next change.</summary>
+    public TimeSpan CookieSecretRotation { get; init; } = TimeSpan.FromHours(12);
+
     /// <summary>RFC 7766 §6.2.3: close idle TCP connections.</summary>
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

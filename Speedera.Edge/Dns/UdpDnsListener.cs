@@ -328,13 +328,28 @@ internal sealed class UdpDnsListener(Socket[] sockets, DnsRequestProcessor proce
         try
         {
             var verdict = limiter.Check(client);
+            int length = 0;
+            if (verdict != RateLimitVerdict.Send)
+            {
+                // RFC 7873 §5.3.2: a client that returned a valid server cookie is not spoofed; rate limits do not apply.
+                length = processor.Process(request, response, client, tcp: false, out var limited);
+                if (limited.ValidServerCookie)
+                {
+                    return length;
+                }
+            }
+
             if (verdict == RateLimitVerdict.Drop)
             {
                 processor.Stats.CountRateLimited();
                 return 0;
             }
 
-            int length = processor.Process(request, response, client, tcp: false, out _);
+            if (verdict == RateLimitVerdict.Send)
+            {
+                length = processor.Process(request, response, client, tcp: false, out _);
+            }
+
             if (verdict == RateLimitVerdict.Slip && length > 0)
             {
                 processor.Stats.CountRateLimited();
