@@ -145,7 +145,7 @@ public ref struct DnsMessageWriter
         TryWriteOpt(payloadSize, extendedRCode, dnssecOk, in ecsFrom, ecsScope, []);
 
     /// <summary>OPT with the ECS echo (when the query had one) followed by <paramref name="moreOptions"/>, already encoded.</summary>
-    public bool TryWriteOpt(ushort payloadSize, byte extendedRCode, bool dnssecOk, in DnsQuery ecsFrom, byte ecsScope, ReadOnlySpan<byte> moreOptions)
+    public bool TryWriteOpt(ushort payloadSize, byte extendedRCode, bool dnssecOk, in DnsQuery ecsFrom, byte ecsScope, scoped ReadOnlySpan<byte> moreOptions)
     {
         int ecsLength = ecsFrom.HasEcs ? 4 + ((ecsFrom.EcsSourcePrefix + 7) / 8) : 0;
         int ecsRdLength = ecsFrom.HasEcs ? 4 + ecsLength : 0;

@@ -44,6 +44,8 @@ internal static class DnsResponder
         out DnsOutcome outcome,
         DnsServerIdentity? identity = null)
     {
+        var writer = new DnsMessageWriter(response);
+
         // Only a well-formed query's client subnet is echoed (RFC 6891 §7 FORMERR, RFC 7871 §7.3 with BADVERS).
         var query = status == DnsParseStatus.Ok ? queryIn : WithoutEcs(queryIn);
         Span<byte> extra = stackalloc byte[4 + DnsServerIdentity.MaxNsidLength + 4 + 24];
