@@ -22,6 +22,9 @@ public static class EdgeApi
     /// <summary>Where a cache node reports the orders it applied.</summary>
     public const string PurgeResultsPath = "/api/edge/v1/purges/results";
 
+    /// <summary>The signed public status site (long-poll with <see cref="WaitParameter"/> and If-None-Match).</summary>
+    public const string StatusSitePath = "/api/edge/v1/status-site";
+
     /// <summary>Query parameter: seconds the control plane may hold a config request before 304.</summary>
     public const string WaitParameter = "wait";
 
@@ -82,7 +85,19 @@ public sealed record HeartbeatReport(
     DateTimeOffset SentAt,
     IReadOnlyList<RoleHealthReport> Health,
     string? LastRefusal,
-    long PendingUploads);
+    long PendingUploads,
+    IReadOnlyDictionary<string, long>? Counters = null);
+
+/// <summary>
+/// Cumulative counters a heartbeat may carry (since the node started; the control plane takes differences between
+/// heartbeats for rates, so a lost heartbeat loses nothing).
+/// </summary>
+public static class HeartbeatCounters
+{
+    public const string DnsQueries = "dns.queries";
+    public const string DnsServFail = "dns.servfail";
+    public const string DnsRefused = "dns.refused";
+}
 
 /// <summary>One spooled record: a per-node sequence number and a JSON payload of the kind's own shape.</summary>
 public sealed record UploadRecord(long Sequence, DateTimeOffset EnqueuedAt, JsonElement Payload);

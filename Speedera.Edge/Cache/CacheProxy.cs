@@ -30,6 +30,7 @@ internal sealed class CacheProxy
     private readonly StoredResponseWriter _writer;
     private readonly UnsafeMethodForwarder _forwarder;
     private readonly FastHitServer _fastHits;
+    private readonly Func<Speedera.Edge.ControlPlane.StatusSiteContent?>? _statusSite;
 
     public CacheProxy(
         CacheServerOptions options,
@@ -46,6 +47,7 @@ internal sealed class CacheProxy
         _accessLog = accessLog;
         _logger = logger;
         _time = options.TimeProvider;
+        _statusSite = options.StatusSite;
         var tee = new ResponseTee(options, store, logger);
         _fetcher = new OriginFetcher(options, store, origins, tee, logger);
         _writer = new StoredResponseWriter(options, store);
@@ -72,7 +74,9 @@ internal sealed class CacheProxy
         HostRoute? route = null;
         if (!routing.TryRoute(request.Host.Value.AsSpan(), target, out route, out var path))
         {
-            served = await ErrorResponse.WriteAsync(context.Response, StatusCodes.Status404NotFound, CacheStatusValues.UnknownHost,
+            served = _statusSite is not null && StatusSiteResponder.IsStatusHost(request.Host.Value.AsSpan())
+                ? await StatusSiteResponder.ServeAsync(context, _statusSite()).ConfigureAwait(false)
+                : await ErrorResponse.WriteAsync(context.Response, StatusCodes.Status404NotFound, CacheStatusValues.UnknownHost,
                 $"Speedera: host '{request.Host.Value}' is not a CDN hostname served by this cache.\n").ConfigureAwait(false);
         }
         else if (CdnLoop.ContainsOurToken(request.Headers[CdnLoop.HeaderName]))

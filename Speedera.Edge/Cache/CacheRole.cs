@@ -56,6 +56,7 @@ public sealed partial class CacheRole : IEdgeRole
                 AccessLogPath = Path.Combine(options.DataDirectory, "logs", "access.log"),
                 LoggerFactory = context.LoggerFactory,
                 TimeProvider = context.TimeProvider,
+                StatusSite = context.Services.GetService<StatusSiteHolder>() is { } site ? () => site.Current : null,
             },
             () => context.Configuration.Current?.Configuration);
         await Host.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -102,6 +102,9 @@ public sealed class CacheServerOptions
 
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>The signed status site served for <c>status.speedera.net</c>; null: that host is unknown like any other.</summary>
+    public Func<Speedera.Edge.ControlPlane.StatusSiteContent?>? StatusSite { get; set; }
+
     internal void Validate()
     {
         static void Positive(long value, string name)

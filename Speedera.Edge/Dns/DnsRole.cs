@@ -10,7 +10,7 @@ namespace Speedera.Edge.Dns;
 /// The dns role on an edge node: the GTM DNS server on <see cref="EdgeOptions.DnsListen"/>, reading
 /// the node's current configuration, with its per-minute decision counts sent home as uploads.
 /// </summary>
-public sealed class DnsRole : IEdgeRole
+public sealed class DnsRole : IEdgeRole, IEdgeRoleCounters
 {
     private static readonly TimeSpan DrainInterval = TimeSpan.FromSeconds(15);
     private readonly EdgeRoleContext context;
@@ -55,6 +55,13 @@ public sealed class DnsRole : IEdgeRole
     private string GeoHealth => State.Geo.Current is { } geo
         ? $"geo data {geo.Version}"
         : $"no geo data ({State.Geo.MissingReason}): region rules not applied";
+
+    public void AddCounters(IDictionary<string, long> counters)
+    {
+        counters[HeartbeatCounters.DnsQueries] = host.Stats.Queries;
+        counters[HeartbeatCounters.DnsServFail] = host.Stats.Responses(Core.Dns.DnsResponseCode.ServFail);
+        counters[HeartbeatCounters.DnsRefused] = host.Stats.Responses(Core.Dns.DnsResponseCode.Refused);
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

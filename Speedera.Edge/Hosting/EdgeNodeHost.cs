@@ -44,6 +44,7 @@ public static class EdgeNodeHost
         services.AddSingleton<ConfigurationHolder>();
         services.AddSingleton<ConfigurationVerifier>();
         services.AddSingleton(new LastGoodStore(options.ConfigDirectory));
+        services.AddSingleton(sp => new StatusSiteHolder(sp.GetRequiredService<System.Security.Cryptography.ECDsa>(), options.ConfigDirectory));
         services.AddSingleton(sp => new SpoolingEdgeUploader(options.SpoolDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEdgeUploader>(sp => sp.GetRequiredService<SpoolingEdgeUploader>());
         services.AddSingleton(sp => new EdgeRoleContext(
@@ -70,6 +71,10 @@ public static class EdgeNodeHost
             services.AddHostedService<ConfigurationPoller>();
             services.AddHostedService<HeartbeatSender>();
             services.AddHostedService<UploadSender>();
+            if (options.Roles.Contains("cache", StringComparer.OrdinalIgnoreCase))
+            {
+                services.AddHostedService<StatusSitePoller>();
+            }
         }
 
         services.AddHostedService(sp => sp.GetRequiredService<EdgeRoleHost>());

@@ -27,7 +27,19 @@ public sealed class EdgeStatus(
             now,
             HealthReports(),
             holder.LastRefusal?.Reason,
-            uploader.PendingCount);
+            uploader.PendingCount,
+            Counters());
+    }
+
+    private Dictionary<string, long>? Counters()
+    {
+        var counters = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var role in roles.Roles.OfType<IEdgeRoleCounters>())
+        {
+            role.AddCounters(counters);
+        }
+
+        return counters.Count == 0 ? null : counters;
     }
 
     public EdgeStatusReport CreateStatus()

@@ -22,6 +22,12 @@ public interface IEdgeRole
     RoleHealth Health { get; }
 }
 
+/// <summary>A role that reports cumulative counters in heartbeats (see <see cref="Core.ControlPlane.HeartbeatCounters"/>).</summary>
+public interface IEdgeRoleCounters
+{
+    void AddCounters(IDictionary<string, long> counters);
+}
+
 public enum RoleStatus
 {
     Starting,

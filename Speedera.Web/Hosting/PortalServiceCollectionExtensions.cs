@@ -108,6 +108,7 @@ public static class PortalServiceCollectionExtensions
         services.AddHostedService<OutboxDispatcher>();
 
         services.AddEdgeControlPlane(builder.Configuration, builder.Environment);
+        Features.Status.NocOperationsServiceCollectionExtensions.AddNocOperations(services);
 
         services.AddOptions<VerificationOptions>().BindConfiguration(VerificationOptions.Section)
             .Validate(o => string.IsNullOrWhiteSpace(o.Resolver) || System.Net.IPEndPoint.TryParse(o.Resolver, out _), "Speedera:Verification:Resolver must be an address such as 127.0.0.1:53.")

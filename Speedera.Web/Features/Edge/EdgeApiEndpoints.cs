@@ -29,6 +29,7 @@ public static partial class EdgeApiEndpoints
         api.MapPost("/uploads/{kind}", PostUploadsAsync);
         api.MapGet("/geodata", Gtm.Geo.GeoDataService.GetForNode);
         Content.PurgeEdgeEndpoints.MapPurgeEdgeEndpoints(api);
+        Status.StatusEndpoints.MapStatusSiteEdgeEndpoint(api);
         endpoints.MapConfigurationDownloads();
         return endpoints;
     }
@@ -121,6 +122,19 @@ public static partial class EdgeApiEndpoints
         node.RunningHash = report.RunningHash;
         var json = JsonSerializer.Serialize(report, EdgeApiJsonContext.Default.HeartbeatReport);
         node.LastHeartbeat = json.Length <= 8000 ? json : json[..8000];
+        if (report.Counters is { } counters)
+        {
+            // Cumulative counters: the alert rules take rates from differences between samples.
+            db.NodeCounterSamples.Add(new Incidents.NodeCounterSampleEntity
+            {
+                NodeId = nodeId,
+                At = node.LastHeartbeatAt.Value,
+                DnsQueries = counters.GetValueOrDefault(HeartbeatCounters.DnsQueries),
+                DnsServFail = counters.GetValueOrDefault(HeartbeatCounters.DnsServFail),
+                DnsRefused = counters.GetValueOrDefault(HeartbeatCounters.DnsRefused),
+            });
+        }
+
         await db.SaveChangesAsync(http.RequestAborted);
         live.Publish(Live.LiveTopic.Heartbeat, nodeId);
         return Results.NoContent();

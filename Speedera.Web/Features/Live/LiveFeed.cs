@@ -10,6 +10,8 @@ public enum LiveTopic
     Usage,
     Heartbeat,
     ConfigurationPublished,
+    Incidents,
+    StatusSitePublished,
 }
 
 /// <summary>One change: its topic, the edge node that caused it (if any), and when the control plane saw it.</summary>
