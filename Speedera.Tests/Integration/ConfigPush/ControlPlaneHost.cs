@@ -12,8 +12,11 @@ namespace Speedera.Tests.Integration.ConfigPush;
 /// </summary>
 internal sealed class ControlPlaneHost : WebApplicationFactory<Program>
 {
-    public ControlPlaneHost(string dataDirectory, int port)
+    private readonly IReadOnlyDictionary<string, string>? _settings;
+
+    public ControlPlaneHost(string dataDirectory, int port, IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings;
         DataDirectory = dataDirectory;
         Port = port;
         UseKestrel(o => o.Listen(IPAddress.Loopback, port));
@@ -35,6 +38,10 @@ internal sealed class ControlPlaneHost : WebApplicationFactory<Program>
         builder.UseSetting("Speedera:EmbeddedEdge:Enabled", "false");
         builder.UseSetting("Speedera:Security:AllowPrivateTargets", "true");
         builder.UseSetting("Speedera:Mail:PickupDirectory", Path.Combine(DataDirectory, "mail"));
+        foreach (var (key, value) in _settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public static int FreePort()

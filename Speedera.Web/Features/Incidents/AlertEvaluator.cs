@@ -13,13 +13,19 @@ public sealed partial class AlertEvaluator(
     IServiceScopeFactory scopes,
     IOptions<AlertOptions> options,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<AlertEvaluator> logger) : BackgroundService
 {
     internal const string LeaseName = "alert-evaluator";
     private DateTime? _lastPass;
+    private DateTime? _holdingSince;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken serviceStopping)
     {
+        // Once the process is stopping, its web server no longer takes heartbeats: evaluating then would see every
+        // node fall silent.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(serviceStopping, lifetime.ApplicationStopping);
+        var stoppingToken = linked.Token;
         using var timer = new PeriodicTimer(options.Value.EvaluationInterval, time);
         do
         {
@@ -57,16 +63,22 @@ public sealed partial class AlertEvaluator(
         if (!await JobLease.TryAcquireAsync(db, LeaseName, JobLease.Instance, now, o.EvaluationInterval * 3, cancellationToken))
         {
             _lastPass = null;
+            _holdingSince = null;
             return false;
         }
 
+        if (_lastPass is null || now - _lastPass.Value > o.EvaluationInterval * 3)
+        {
+            _holdingSince = now;
+        }
+
         var snapshot = await NocSnapshot.LoadAsync(db, now, o.RateWindow, cancellationToken);
-        var alerts = AlertRules.Evaluate(snapshot, o);
+        var alerts = AlertRules.Evaluate(snapshot, o, _holdingSince);
         var incidents = scope.ServiceProvider.GetRequiredService<IncidentService>();
         await incidents.ApplyAlertsAsync(alerts, cancellationToken);
 
         var maintenance = await StatusQueries.ComponentsUnderMaintenanceAsync(db, now, cancellationToken);
-        var components = StatusComponents.Compute(snapshot, o, alerts, maintenance);
+        var components = StatusComponents.Compute(snapshot, o, alerts, maintenance, _holdingSince);
         await RecordUptimeAsync(db, components, now, o, cancellationToken);
 
         await db.NodeCounterSamples.Where(s => s.At < now - o.RateWindow - o.RateWindow - TimeSpan.FromMinutes(5)).ExecuteDeleteAsync(cancellationToken);

@@ -18,7 +18,11 @@ public static class AlertRules
     public const string DnsErrors = "dns-errors";
     public const string OriginErrors = "origin-errors";
 
-    public static IReadOnlyList<FiringAlert> Evaluate(NocSnapshot s, AlertOptions o)
+    /// <param name="observingSince">
+    /// Since when this control plane has been evaluating without a break: nodes cannot heartbeat to a control plane that
+    /// is down, so silence is counted from then at the earliest (no false alarms after a control-plane restart).
+    /// </param>
+    public static IReadOnlyList<FiringAlert> Evaluate(NocSnapshot s, AlertOptions o, DateTime? observingSince = null)
     {
         var alerts = new List<FiringAlert>();
         var popRegion = s.Pops.ToDictionary(p => p.Id, p => p.Region, StringComparer.Ordinal);
@@ -26,7 +30,7 @@ public static class AlertRules
 
         foreach (var node in s.Nodes.Where(n => n.LastHeartbeatAt is not null))
         {
-            var silent = s.Now - node.LastHeartbeatAt!.Value;
+            var silent = s.Now - (observingSince is { } since && since > node.LastHeartbeatAt!.Value ? since : node.LastHeartbeatAt!.Value);
             if (silent > o.HeartbeatMissingAfter)
             {
                 alerts.Add(new FiringAlert(HeartbeatMissing, node.Id, $"Node {node.Id} ({node.PopId}) is not sending heartbeats",

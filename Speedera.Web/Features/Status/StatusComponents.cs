@@ -54,9 +54,10 @@ public static class StatusComponents
         return list;
     }
 
-    public static IReadOnlyList<ComponentStatus> Compute(NocSnapshot s, AlertOptions o, IReadOnlyList<FiringAlert> alerts, IReadOnlyCollection<string> underMaintenance)
+    public static IReadOnlyList<ComponentStatus> Compute(NocSnapshot s, AlertOptions o, IReadOnlyList<FiringAlert> alerts, IReadOnlyCollection<string> underMaintenance, DateTime? observingSince = null)
     {
-        bool Up(NodeView n) => n.LastHeartbeatAt is { } at && s.Now - at <= o.HeartbeatMissingAfter;
+        // As for the heartbeat rule: silence while this control plane was not running is not held against a node.
+        bool Up(NodeView n) => n.LastHeartbeatAt is { } at && s.Now - (observingSince > at ? observingSince.Value : at) <= o.HeartbeatMissingAfter;
         var result = new List<ComponentStatus>();
         foreach (var (id, name) in Catalogue(s))
         {

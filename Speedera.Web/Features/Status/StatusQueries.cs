@@ -38,11 +38,11 @@ public static class StatusQueries
         return active.SelectMany(c => c.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
     }
 
-    public static async Task<StatusModel> LoadAsync(SpeederaDbContext db, AlertOptions o, DateTime now, CancellationToken cancellationToken)
+    public static async Task<StatusModel> LoadAsync(SpeederaDbContext db, AlertOptions o, DateTime now, DateTime? observingSince, CancellationToken cancellationToken)
     {
         var snapshot = await NocSnapshot.LoadAsync(db, now, o.RateWindow, cancellationToken);
-        var alerts = AlertRules.Evaluate(snapshot, o);
-        var components = StatusComponents.Compute(snapshot, o, alerts, await ComponentsUnderMaintenanceAsync(db, now, cancellationToken));
+        var alerts = AlertRules.Evaluate(snapshot, o, observingSince);
+        var components = StatusComponents.Compute(snapshot, o, alerts, await ComponentsUnderMaintenanceAsync(db, now, cancellationToken), observingSince);
 
         var today = now.Date;
         var firstDay = today.AddDays(-(UptimeDays - 1));

@@ -91,6 +91,8 @@ public sealed partial class StatusSitePublisher(
     ILogger<StatusSitePublisher> logger) : BackgroundService
 {
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(5);
+    private readonly DateTime _startedAt = time.GetUtcNow().UtcDateTime;
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _lastContentHash;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -120,10 +122,23 @@ public sealed partial class StatusSitePublisher(
     /// <summary>Renders now; publishes a new version when the files differ from the last. Returns the latest.</summary>
     public async Task<PublishedStatusSite?> PublishAsync(CancellationToken cancellationToken)
     {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await PublishCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<PublishedStatusSite?> PublishCoreAsync(CancellationToken cancellationToken)
+    {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
         var now = time.GetUtcNow();
-        var model = await StatusQueries.LoadAsync(db, options.Value, now.UtcDateTime, cancellationToken);
+        var model = await StatusQueries.LoadAsync(db, options.Value, now.UtcDateTime, _startedAt, cancellationToken);
         var files = StatusSiteBuilder.Build(model);
         var contentHash = string.Join(",", files.Select(f => f.Path + ":" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f.Body))));
         if (contentHash == _lastContentHash && feed.Latest is { } unchanged)
