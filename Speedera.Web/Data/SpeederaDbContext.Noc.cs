@@ -19,8 +19,6 @@ public partial class SpeederaDbContext
 
     public DbSet<NodeCounterSampleEntity> NodeCounterSamples => Set<NodeCounterSampleEntity>();
 
-    public DbSet<JobLeaseEntity> JobLeases => Set<JobLeaseEntity>();
-
     public DbSet<MaintenanceEntity> Maintenances => Set<MaintenanceEntity>();
 
     public DbSet<ComponentUptimeEntity> ComponentUptimes => Set<ComponentUptimeEntity>();

@@ -17,6 +17,8 @@ public sealed partial class AlertEvaluator(
     ILogger<AlertEvaluator> logger) : BackgroundService
 {
     internal const string LeaseName = "alert-evaluator";
+    /// <summary>This process's lease holder name (unique per start).</summary>
+    private static readonly string Instance = $"{Environment.ProcessId}:{Guid.NewGuid():N}";
     private DateTime? _lastPass;
     private DateTime? _holdingSince;
 
@@ -60,7 +62,7 @@ public sealed partial class AlertEvaluator(
         var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
         var o = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
-        if (!await JobLease.TryAcquireAsync(db, LeaseName, JobLease.Instance, now, o.EvaluationInterval * 3, cancellationToken))
+        if (!await Reports.JobLease.TryAcquireAsync(db, LeaseName, Instance, new DateTimeOffset(now), o.EvaluationInterval * 3, cancellationToken))
         {
             _lastPass = null;
             _holdingSince = null;

@@ -160,24 +160,13 @@ public sealed class NodeCounterSampleEntity
     public long DnsRefused { get; set; }
 }
 
-/// <summary>A named lease in the database, so a job runs on one control-plane instance at a time.</summary>
-public sealed class JobLeaseEntity
-{
-    public required string Name { get; set; }
-
-    public required string Holder { get; set; }
-
-    public DateTime ExpiresAt { get; set; }
-}
-
 internal sealed class IncidentEntitiesConfiguration :
     IEntityTypeConfiguration<IncidentEntity>,
     IEntityTypeConfiguration<IncidentEventEntity>,
     IEntityTypeConfiguration<AlertStateEntity>,
     IEntityTypeConfiguration<WebhookEndpointEntity>,
     IEntityTypeConfiguration<WebhookDeliveryEntity>,
-    IEntityTypeConfiguration<NodeCounterSampleEntity>,
-    IEntityTypeConfiguration<JobLeaseEntity>
+    IEntityTypeConfiguration<NodeCounterSampleEntity>
 {
     public void Configure(EntityTypeBuilder<IncidentEntity> b)
     {
@@ -232,13 +221,5 @@ internal sealed class IncidentEntitiesConfiguration :
         b.ToTable("NodeCounterSamples");
         b.HasKey(s => new { s.NodeId, s.At });
         b.Property(s => s.NodeId).HasMaxLength(64);
-    }
-
-    public void Configure(EntityTypeBuilder<JobLeaseEntity> b)
-    {
-        b.ToTable("JobLeases");
-        b.HasKey(l => l.Name);
-        b.Property(l => l.Name).HasMaxLength(64);
-        b.Property(l => l.Holder).HasMaxLength(128);
     }
 }
