@@ -84,7 +84,9 @@ public sealed record NocSnapshot(
             .ToList();
         var probeNewest = states.GroupBy(s => s.ProbeNodeId).ToDictionary(g => g.Key, g => g.Max(s => s.ReceivedAt), StringComparer.Ordinal);
 
-        var fromMinute = new DateTime(since.Ticks - since.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+        // Usage comes in per-minute rows: look back at least a minute, or a row uploaded late in its minute is missed.
+        var usageSince = now - (window < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : window);
+        var fromMinute = new DateTime(usageSince.Ticks - usageSince.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
         var usage = await db.UsageRollups.AsNoTracking().Where(u => u.Minute >= fromMinute)
             .Select(u => new { u.Hostname, u.PopId, u.Requests, u.Status5xx, u.Hits, u.BytesToClients }).ToListAsync(cancellationToken);
         var hostnameUsage = usage.Where(u => u.Hostname != "-").GroupBy(u => u.Hostname)
