@@ -145,6 +145,7 @@ public static class NocOperationsServiceCollectionExtensions
         services.AddScoped<IncidentService>();
         services.AddScoped<MaintenanceService>();
         services.AddScoped<WebhookService>();
+        services.AddSingleton<Noc.WallBoard.WallBoardQueries>();
         services.AddSingleton<AlertEvaluator>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertEvaluator>());
         services.AddSingleton<StatusSitePublisher>();
