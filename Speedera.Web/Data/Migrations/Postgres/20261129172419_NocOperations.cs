@@ -1,0 +1,250 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Speedera.Web.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class NocOperations : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "AlertStates",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    Rule = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Subject = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    Firing = table.Column<bool>(type: "boolean", nullable: false),
+                    Since = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    EvaluatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Detail = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    IncidentId = table.Column<Guid>(type: "uuid", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertStates", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ComponentUptimes",
+                columns: table => new
+                {
+                    ComponentId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Day = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ObservedSeconds = table.Column<double>(type: "double precision", nullable: false),
+                    DownSeconds = table.Column<double>(type: "double precision", nullable: false),
+                    DegradedSeconds = table.Column<double>(type: "double precision", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ComponentUptimes", x => new { x.ComponentId, x.Day });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Incidents",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    State = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Impact = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Components = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    Public = table.Column<bool>(type: "boolean", nullable: false),
+                    StartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    AcknowledgedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    AcknowledgedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    ResolvedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    ResolvedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Incidents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Maintenances",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Description = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    Components = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    StartsAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    EndsAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Cancelled = table.Column<bool>(type: "boolean", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Maintenances", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "NodeCounterSamples",
+                columns: table => new
+                {
+                    NodeId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    DnsQueries = table.Column<long>(type: "bigint", nullable: false),
+                    DnsServFail = table.Column<long>(type: "bigint", nullable: false),
+                    DnsRefused = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_NodeCounterSamples", x => new { x.NodeId, x.At });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "StatusSubscribers",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Components = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    ConfirmToken = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UnsubscribeToken = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ConfirmedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_StatusSubscribers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "WebhookDeliveries",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    EndpointId = table.Column<Guid>(type: "uuid", nullable: false),
+                    EventType = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Payload = table.Column<string>(type: "text", nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    NextAttemptAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    DeliveredAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    LastStatus = table.Column<int>(type: "integer", nullable: true),
+                    LastError = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WebhookDeliveries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "WebhookEndpoints",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    ProtectedSecret = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WebhookEndpoints", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "IncidentEvents",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    IncidentId = table.Column<Guid>(type: "uuid", nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    State = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Message = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    Author = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Public = table.Column<bool>(type: "boolean", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_IncidentEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_IncidentEvents_Incidents_IncidentId",
+                        column: x => x.IncidentId,
+                        principalTable: "Incidents",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_IncidentEvents_IncidentId_At",
+                table: "IncidentEvents",
+                columns: new[] { "IncidentId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Incidents_State_StartedAt",
+                table: "Incidents",
+                columns: new[] { "State", "StartedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Maintenances_EndsAt",
+                table: "Maintenances",
+                column: "EndsAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StatusSubscribers_ConfirmToken",
+                table: "StatusSubscribers",
+                column: "ConfirmToken",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StatusSubscribers_Email",
+                table: "StatusSubscribers",
+                column: "Email",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StatusSubscribers_UnsubscribeToken",
+                table: "StatusSubscribers",
+                column: "UnsubscribeToken",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookDeliveries_DeliveredAt_NextAttemptAt",
+                table: "WebhookDeliveries",
+                columns: new[] { "DeliveredAt", "NextAttemptAt" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "AlertStates");
+
+            migrationBuilder.DropTable(
+                name: "ComponentUptimes");
+
+            migrationBuilder.DropTable(
+                name: "IncidentEvents");
+
+            migrationBuilder.DropTable(
+                name: "Maintenances");
+
+            migrationBuilder.DropTable(
+                name: "NodeCounterSamples");
+
+            migrationBuilder.DropTable(
+                name: "StatusSubscribers");
+
+            migrationBuilder.DropTable(
+                name: "WebhookDeliveries");
+
+            migrationBuilder.DropTable(
+                name: "WebhookEndpoints");
+
+            migrationBuilder.DropTable(
+                name: "Incidents");
+        }
+    }
+}
