@@ -62,6 +62,9 @@ public sealed class OrganizationService(
 {
     public const string TokenPrefix = "inv_";
 
+    public Task<string?> NameAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
+        db.Organizations.AsNoTracking().Where(o => o.Id == organizationId).Select(o => o.Name).SingleOrDefaultAsync(cancellationToken);
+
     public Task<List<MemberView>> MembersAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
         db.Users.AsNoTracking()
             .Where(u => u.OrganizationId == organizationId)
