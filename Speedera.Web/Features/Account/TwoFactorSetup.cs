@@ -39,6 +39,6 @@ public static class TwoFactorSetup
         return "data:image/png;base64," + Convert.ToBase64String(png);
     }
 
-    /// <summary>Codes as typed: spaces and dashes dropped.</summary>
+    /// <summary>Authenticator codes as typed: spaces and dashes dropped (recovery codes keep their dash).</summary>
     public static string Normalize(string? code) => (code ?? "").Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Trim();
 }
