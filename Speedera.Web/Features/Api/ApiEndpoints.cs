@@ -55,7 +55,10 @@ public static class ApiEndpoints
             .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
             .RequireRole(Roles.Customer)
-            .RequireClaim(SpeederaClaimsPrincipalFactory.OrganizationClaim));
+            .RequireClaim(SpeederaClaimsPrincipalFactory.OrganizationClaim)
+            .AddRequirements(new ApiKeyScopeRequirement()));
+        services.AddHttpContextAccessor();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, ApiKeyScopeHandler>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblems.Customize);
 
         // Binding failures throw in every environment, so the exception handler answers them as problem details.

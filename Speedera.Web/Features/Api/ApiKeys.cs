@@ -69,10 +69,15 @@ public sealed class ApiKeyService(SpeederaDbContext db, TimeProvider time)
     public Task<List<ApiKeyEntity>> ListAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
         db.ApiKeys.AsNoTracking().Where(k => k.OrganizationId == organizationId).OrderByDescending(k => k.CreatedAt).ToListAsync(cancellationToken);
 
-    public async Task<IssuedApiKey?> IssueAsync(Guid organizationId, string name, string author, CancellationToken cancellationToken = default)
+    /// <summary>The longest lifetime a key may be given; keys without an expiry stay valid until revoked.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(366 * 2);
+
+    public async Task<IssuedApiKey?> IssueAsync(
+        Guid organizationId, string name, string author, ApiKeyScope scope = ApiKeyScope.Full, TimeSpan? lifetime = null, CancellationToken cancellationToken = default)
     {
         name = name.Trim();
-        if (name.Length is 0 or > 100 || name.Any(c => char.IsControl(c) || c is '<' or '>'))
+        if (name.Length is 0 or > 100 || name.Any(c => char.IsControl(c) || c is '<' or '>')
+            || !Enum.IsDefined(scope) || lifetime is { } l && (l <= TimeSpan.Zero || l > MaxLifetime))
         {
             return null;
         }
@@ -87,6 +92,8 @@ public sealed class ApiKeyService(SpeederaDbContext db, TimeProvider time)
             KeyHash = Hash(key),
             CreatedAt = time.GetUtcNow().UtcDateTime,
             CreatedBy = author,
+            Scope = scope,
+            ExpiresAt = lifetime is { } life ? time.GetUtcNow().UtcDateTime + life : null,
         };
         db.ApiKeys.Add(entity);
         await db.SaveChangesAsync(cancellationToken);
@@ -106,8 +113,14 @@ public sealed class ApiKeyService(SpeederaDbContext db, TimeProvider time)
         return true;
     }
 
-    /// <summary>The key's organization, or null for an unknown or revoked key.</summary>
-    public async Task<ApiKeyEntity?> AuthenticateAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The key's row, or null for an unknown, revoked or expired key.</summary>
+    public async Task<ApiKeyEntity?> AuthenticateAsync(string key, CancellationToken cancellationToken) =>
+        (await CheckAsync(key, cancellationToken)) is { Expired: false } check ? check.Key : null;
+
+    public sealed record KeyCheck(ApiKeyEntity Key, bool Expired);
+
+    /// <summary>Null for an unknown or revoked key; otherwise the key and whether it has expired.</summary>
+    public async Task<KeyCheck?> CheckAsync(string key, CancellationToken cancellationToken)
     {
         if (!key.StartsWith(KeyPrefix, StringComparison.Ordinal) || key.Length > 100)
         {
@@ -124,13 +137,18 @@ public sealed class ApiKeyService(SpeederaDbContext db, TimeProvider time)
         }
 
         var now = time.GetUtcNow().UtcDateTime;
+        if (entity.ExpiresAt is { } expires && expires <= now)
+        {
+            return new KeyCheck(entity, Expired: true);
+        }
+
         if (entity.LastUsedAt is null || now - entity.LastUsedAt > TimeSpan.FromMinutes(1))
         {
             entity.LastUsedAt = now;
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        return entity;
+        return new KeyCheck(entity, Expired: false);
     }
 
     internal static string Hash(string key) => SecretKeys.Hash(key);
@@ -147,6 +165,11 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
 
+    /// <summary>The key's <see cref="ApiKeyScope"/>, checked by <see cref="ApiKeyScopeHandler"/>.</summary>
+    public const string ScopeClaim = "speedera:key-scope";
+
+    private const string ExpiredFailure = "The API key has expired.";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
@@ -155,18 +178,26 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var key = await keys.AuthenticateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (key is null)
+        var check = await keys.CheckAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        if (check is null)
         {
             failures.RecordFailure(Context.Connection.RemoteIpAddress);
             return AuthenticateResult.Fail("Unknown or revoked API key.");
         }
 
+        // A real key past its date is not guessing, so it does not count towards the address's failure limit.
+        if (check.Expired)
+        {
+            return AuthenticateResult.Fail(ExpiredFailure);
+        }
+
+        var key = check.Key;
         var identity = new ClaimsIdentity(
         [
             new Claim(ClaimTypes.Name, $"api-key:{key.Prefix}"),
             new Claim(ClaimTypes.Role, Roles.Customer),
             new Claim(SpeederaClaimsPrincipalFactory.OrganizationClaim, key.OrganizationId.ToString()),
+            new Claim(ScopeClaim, key.Scope.ToString()),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
@@ -174,14 +205,40 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         // RFC 6750 section 3: a presented but unknown key is an invalid_token; no key at all gets the bare challenge.
-        var failed = (await HandleAuthenticateOnceSafeAsync()).Failure is not null;
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure;
+        var failed = failure is not null;
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = failed ? "Bearer realm=\"speedera\", error=\"invalid_token\"" : "Bearer realm=\"speedera\"";
         await Results.Problem(
-            failed ? "The API key is unknown or revoked." : "Send Authorization: Bearer <API key>; create keys under Account → API keys.",
+            failure?.Message == ExpiredFailure ? "The API key has expired; create a new one under Account → API keys."
+                : failed ? "The API key is unknown or revoked."
+                : "Send Authorization: Bearer <API key>; create keys under Account → API keys.",
             statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(Context);
     }
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Results.Problem("This key may not do that.", statusCode: 403).ExecuteAsync(Context);
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var readOnly = (await HandleAuthenticateOnceSafeAsync()).Principal?.HasClaim(ScopeClaim, nameof(ApiKeyScope.ReadOnly)) == true;
+        await Results.Problem(
+            readOnly ? "This API key is read-only: it may only read (GET). Use a key with full scope to change anything." : "This key may not do that.",
+            statusCode: 403).ExecuteAsync(Context);
+    }
+}
+
+/// <summary>Read-only keys may only read: any method but GET, HEAD and OPTIONS is forbidden (403).</summary>
+public sealed class ApiKeyScopeRequirement : Microsoft.AspNetCore.Authorization.IAuthorizationRequirement;
+
+public sealed class ApiKeyScopeHandler(IHttpContextAccessor httpContext) : Microsoft.AspNetCore.Authorization.AuthorizationHandler<ApiKeyScopeRequirement>
+{
+    protected override Task HandleRequirementAsync(Microsoft.AspNetCore.Authorization.AuthorizationHandlerContext context, ApiKeyScopeRequirement requirement)
+    {
+        var method = (context.Resource as HttpContext ?? httpContext.HttpContext)?.Request.Method;
+        var reads = method is not null && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method));
+        if (reads || context.User.HasClaim(ApiKeyAuthenticationHandler.ScopeClaim, nameof(ApiKeyScope.Full)))
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
+    }
 }

@@ -20,7 +20,9 @@ internal sealed class CustomerApiDocumentTransformer : IOpenApiDocumentTransform
         document.Info.Description =
             "Everything the Speedera portal does for a customer organization: hostnames, traffic management, " +
             "content delivery settings and purges. Authenticate with an organization API key (Account → API keys) " +
-            "as `Authorization: Bearer spk_...`. Errors are RFC 9457 problem details.";
+            "as `Authorization: Bearer spk_...`. A key has a scope: a read-only key may only send GET requests and gets 403 " +
+            "on any change; a full key may do everything. A key may have an expiry date, after which it gets 401 like a revoked key. " +
+            "Errors are RFC 9457 problem details.";
         document.Info.License = new OpenApiLicense { Name = "Speedera customer terms", Identifier = "LicenseRef-Speedera-Terms" };
 
         document.Components ??= new OpenApiComponents();
@@ -30,13 +32,23 @@ internal sealed class CustomerApiDocumentTransformer : IOpenApiDocumentTransform
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
             BearerFormat = "spk_ API key",
-            Description = "An organization API key, created under Account → API keys in the portal.",
+            Description = "An organization API key, created under Account → API keys in the portal; read-only or full scope, optionally expiring.",
         };
 
-        foreach (var operation in (document.Paths ?? []).Values.SelectMany(p => p.Operations ?? []).Select(o => o.Value))
+        foreach (var (method, operation) in (document.Paths ?? []).Values.SelectMany(p => p.Operations ?? []))
         {
             operation.Security ??= [];
             operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] });
+            if (operation.Responses?.TryGetValue("401", out var challenge) == true && challenge is OpenApiResponse challengeResponse)
+            {
+                challengeResponse.Description = "No API key, or the key is unknown, revoked or expired.";
+            }
+
+            if (method != HttpMethod.Get && operation.Responses is { } responses && !responses.ContainsKey("403")
+                && responses.TryGetValue("401", out var unauthorized))
+            {
+                responses["403"] = new OpenApiResponse { Description = "The API key is read-only; changes need a key with full scope.", Content = unauthorized.Content };
+            }
         }
 
         document.Tags ??= new HashSet<OpenApiTag>();
