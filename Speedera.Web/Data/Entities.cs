@@ -120,4 +120,6 @@ public sealed class EmailMessage
     public DateTime? SentAt { get; set; }
 
     public string? LastError { get; set; }
+
+    public List<Features.Email.EmailAttachment> Attachments { get; } = [];
 }

@@ -10,10 +10,21 @@ namespace Speedera.Web.Features.Email;
 /// <summary>Queues mail in the database; <see cref="OutboxDispatcher"/> delivers it with retries.</summary>
 public sealed class Outbox(SpeederaDbContext db, TimeProvider time, OutboxSignal signal)
 {
-    public async Task EnqueueAsync(string to, string subject, string text, string html, CancellationToken cancellationToken = default)
+    public Task EnqueueAsync(string to, string subject, string text, string html, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(to, subject, text, html, [], cancellationToken);
+
+    public async Task EnqueueAsync(string to, string subject, string text, string html, IReadOnlyList<OutboxAttachment> attachments, CancellationToken cancellationToken = default)
+    {
+        Add(to, subject, text, html, attachments);
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Notify();
+    }
+
+    /// <summary>Adds the message to the context without saving, so a caller can commit it with its own changes (mail if and only if they commit).</summary>
+    public void Add(string to, string subject, string text, string html, IReadOnlyList<OutboxAttachment> attachments)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        db.EmailMessages.Add(new EmailMessage
+        var message = new EmailMessage
         {
             Id = Guid.NewGuid(),
             To = to,
@@ -22,10 +33,17 @@ public sealed class Outbox(SpeederaDbContext db, TimeProvider time, OutboxSignal
             HtmlBody = html,
             CreatedAt = now,
             NextAttemptAt = now,
-        });
-        await db.SaveChangesAsync(cancellationToken);
-        signal.Notify();
+        };
+        foreach (var a in attachments)
+        {
+            message.Attachments.Add(new EmailAttachment { Id = Guid.NewGuid(), MessageId = message.Id, FileName = a.FileName, ContentType = a.ContentType, Content = a.Content });
+        }
+
+        db.EmailMessages.Add(message);
     }
+
+    /// <summary>Wakes the dispatcher after a caller saved messages it added with <see cref="Add"/>.</summary>
+    public void Notify() => signal.Notify();
 }
 
 /// <summary>Wakes the dispatcher as soon as something is queued.</summary>
@@ -118,6 +136,7 @@ public sealed partial class OutboxDispatcher(
             .Where(m => m.SentAt == null && m.Attempts < max && m.NextAttemptAt <= now)
             .OrderBy(m => m.NextAttemptAt)
             .Take(50)
+            .Include(m => m.Attachments)
             .ToListAsync(cancellationToken);
 
         var sent = 0;
