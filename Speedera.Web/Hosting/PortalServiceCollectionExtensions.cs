@@ -6,6 +6,7 @@ using MudBlazor.Services;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Account;
 using Speedera.Web.Features.Api;
+using Speedera.Web.Features.Billing;
 using Speedera.Web.Features.Domains;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
@@ -128,6 +129,7 @@ public static class PortalServiceCollectionExtensions
 
         services.AddCustomerApi();
         services.AddOrganizations();
+        services.AddBilling();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section)
