@@ -101,28 +101,34 @@ public static class InvoicePdf
         }
 
         facts.Add(("Plan", invoice.PlanName));
-        var column = (PageWidth - 2 * Margin) / facts.Count;
+        // Columns as wide as their widest text, the spare width shared out evenly.
+        var widths = facts.Select(f => Math.Max(g.MeasureString(f.Item1, fonts.Label).Width, g.MeasureString(f.Item2, fonts.Bold).Width)).ToList();
+        var spare = Math.Max(0, (PageWidth - 2 * Margin - 12 - widths.Sum()) / Math.Max(1, facts.Count - 1));
         g.DrawRectangle(new XSolidBrush(Band), Margin, y - 4, PageWidth - 2 * Margin, 34);
+        var factX = Margin + 6;
         for (var i = 0; i < facts.Count; i++)
         {
-            g.DrawString(facts[i].Item1, fonts.Label, new XSolidBrush(Muted), Margin + 6 + i * column, y + 8);
-            g.DrawString(facts[i].Item2, fonts.Bold, XBrushes.Black, Margin + 6 + i * column, y + 22);
+            g.DrawString(facts[i].Item1, fonts.Label, new XSolidBrush(Muted), factX, y + 8);
+            g.DrawString(facts[i].Item2, fonts.Bold, XBrushes.Black, factX, y + 22);
+            factX += widths[i] + spare;
         }
 
         y += 46;
 
         // Lines.
-        double[] x = [Margin, Margin + 18, Margin + 262, Margin + 352, Margin + 400, Margin + 452, PageWidth - Margin];
+        // Column anchors: description from the left; quantity, unit price, VAT and amount right-aligned.
+        const double numberX = Margin, descriptionX = Margin + 18, quantityRight = Margin + 292, unitX = Margin + 297,
+            unitPriceRight = Margin + 392, vatRight = Margin + 430, amountRight = PageWidth - Margin;
         void Header(XGraphics gr, double at)
         {
             gr.DrawLine(new XPen(Brand, 1), Margin, at + 4, PageWidth - Margin, at + 4);
-            gr.DrawString("#", fonts.Label, new XSolidBrush(Muted), x[0], at);
-            gr.DrawString("Description", fonts.Label, new XSolidBrush(Muted), x[1], at);
-            Right(gr, "Quantity", fonts.Label, Muted, x[3] - 4, at);
-            gr.DrawString("Unit", fonts.Label, new XSolidBrush(Muted), x[3] + 2, at);
-            Right(gr, "Unit price", fonts.Label, Muted, x[5] - 6, at);
-            Right(gr, "VAT", fonts.Label, Muted, x[5] + 26, at);
-            Right(gr, $"Amount ({invoice.Currency})", fonts.Label, Muted, x[6], at);
+            gr.DrawString("#", fonts.Label, new XSolidBrush(Muted), numberX, at);
+            gr.DrawString("Description", fonts.Label, new XSolidBrush(Muted), descriptionX, at);
+            Right(gr, "Quantity", fonts.Label, Muted, quantityRight, at);
+            gr.DrawString("Unit", fonts.Label, new XSolidBrush(Muted), unitX, at);
+            Right(gr, "Unit price", fonts.Label, Muted, unitPriceRight, at);
+            Right(gr, "VAT", fonts.Label, Muted, vatRight, at);
+            Right(gr, $"Amount ({invoice.Currency})", fonts.Label, Muted, amountRight, at);
         }
 
         Header(g, y);
@@ -137,13 +143,15 @@ public static class InvoicePdf
                 y += 18;
             }
 
-            g.DrawString(line.Position.ToString(Invariant), fonts.Body, XBrushes.Black, x[0], y);
-            g.DrawString(Fit(g, line.Description, fonts.Body, x[2] - x[1] + 20), fonts.Body, XBrushes.Black, x[1], y);
-            Right(g, Quantity(line.Quantity), fonts.Body, XColors.Black, x[3] - 4, y);
-            g.DrawString(line.Unit, fonts.Body, XBrushes.Black, x[3] + 2, y);
-            Right(g, line.UnitPrice.ToString("#,##0.00####", Invariant), fonts.Body, XColors.Black, x[5] - 6, y);
-            Right(g, Percent(line.VatRatePercent), fonts.Body, XColors.Black, x[5] + 26, y);
-            Right(g, Amount(line.Amount), fonts.Body, XColors.Black, x[6], y);
+            var quantity = Quantity(line.Quantity);
+            var descriptionWidth = quantityRight - g.MeasureString(quantity, fonts.Body).Width - 8 - descriptionX;
+            g.DrawString(line.Position.ToString(Invariant), fonts.Body, XBrushes.Black, numberX, y);
+            g.DrawString(Fit(g, line.Description, fonts.Body, descriptionWidth), fonts.Body, XBrushes.Black, descriptionX, y);
+            Right(g, quantity, fonts.Body, XColors.Black, quantityRight, y);
+            g.DrawString(line.Unit, fonts.Body, XBrushes.Black, unitX, y);
+            Right(g, line.UnitPrice.ToString("#,##0.00####", Invariant), fonts.Body, XColors.Black, unitPriceRight, y);
+            Right(g, Percent(line.VatRatePercent), fonts.Body, XColors.Black, vatRight, y);
+            Right(g, Amount(line.Amount), fonts.Body, XColors.Black, amountRight, y);
             y += 6;
             g.DrawLine(new XPen(Rule, 0.5), Margin, y, PageWidth - Margin, y);
             y += 12;
