@@ -49,8 +49,9 @@ public sealed partial class StripeWebhook(IServiceScopeFactory scopes, IOptions<
         {
             stripeEvent = EventUtility.ParseEvent(payload, throwOnApiVersionMismatch: false);
         }
-        catch (Exception ex) when (ex is StripeException or Newtonsoft.Json.JsonException or ArgumentException or FormatException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Parsing is pure: whatever it throws on, the body is not an event we can act on (a 400, never a 500).
             Log.Refused(logger, "payload is not a Stripe event");
             return new WebhookResult(WebhookOutcome.Refused, "not a Stripe event");
         }
