@@ -69,7 +69,7 @@ public static class BillingEndpoints
         // Cookie-authenticated downloads for the portal pages.
         endpoints.MapGet("/invoices/{id:guid}/pdf", async (Guid id, ClaimsPrincipal user, InvoiceIssuer issuer, CancellationToken ct) =>
                 user.OrganizationId() is { } org ? await PdfResultAsync(issuer, id, org, ct) : Results.NotFound())
-            .RequireAuthorization(Roles.Policies.Customer)
+            .RequireAuthorization(Roles.Policies.CustomerBilling)
             .ExcludeFromDescription();
         endpoints.MapGet("/finance/invoices/{id:guid}/pdf", async (Guid id, InvoiceIssuer issuer, CancellationToken ct) =>
                 await PdfResultAsync(issuer, id, null, ct))
