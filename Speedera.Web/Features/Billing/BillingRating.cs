@@ -40,7 +40,9 @@ public sealed partial class BillingRating(IServiceScopeFactory scopes, IOptions<
             .Where(i => i.PeriodStart == periodStart && i.PeriodKey != null)
             .Select(i => i.PeriodKey!)
             .ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var pending = organizations.Where(o => !rated.Contains(BillingPeriods.Key(o.Id, periodStart))).ToList();
+        // Every run inserts in the same (key) order, so two racing runs wait on each other's keys instead of deadlocking.
+        var pending = organizations.Where(o => !rated.Contains(BillingPeriods.Key(o.Id, periodStart)))
+            .OrderBy(o => BillingPeriods.Key(o.Id, periodStart), StringComparer.Ordinal).ToList();
         var alreadyRated = organizations.Count - pending.Count;
         if (pending.Count == 0)
         {
@@ -222,7 +224,8 @@ public sealed partial class BillingRating(IServiceScopeFactory scopes, IOptions<
         var vatRate = TaxRules.RateFor(treatment, profile?.VatRatePercent ?? options.Value.StandardVatRatePercent);
         var invoice = new InvoiceEntity
         {
-            Id = Guid.NewGuid(),
+            // Time-ordered ids: EF sends a batch's inserts in key order, which is then the period-key order too.
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
             OrganizationId = organizationId,
             Kind = InvoiceKind.Invoice,
             Status = InvoiceStatus.Draft,
@@ -271,7 +274,7 @@ public sealed partial class BillingRating(IServiceScopeFactory scopes, IOptions<
             db.ChangeTracker.Clear();
             return (batch.Count, 0);
         }
-        catch (DbUpdateException)
+        catch (Exception ex) when (IsConflict(ex))
         {
             db.ChangeTracker.Clear();
         }
@@ -286,7 +289,7 @@ public sealed partial class BillingRating(IServiceScopeFactory scopes, IOptions<
                 await db.SaveChangesAsync(cancellationToken);
                 inserted++;
             }
-            catch (DbUpdateException)
+            catch (Exception ex) when (IsConflict(ex))
             {
                 db.ChangeTracker.Clear();
                 if (!await db.Invoices.AsNoTracking().AnyAsync(i => i.PeriodKey == invoice.PeriodKey, cancellationToken))
@@ -302,6 +305,9 @@ public sealed partial class BillingRating(IServiceScopeFactory scopes, IOptions<
 
         return (inserted, raced);
     }
+
+    // Npgsql's execution strategy wraps transient errors (a deadlock victim) in an InvalidOperationException.
+    private static bool IsConflict(Exception ex) => ex is DbUpdateException || ex.InnerException is DbUpdateException;
 
     private static partial class Log
     {

@@ -75,7 +75,7 @@ public sealed partial class InvoiceIssuer(IServiceScopeFactory scopes, IOptions<
 
                 return results;
             }
-            catch (DbUpdateException) when (attempt < MaxAttempts)
+            catch (Exception ex) when ((ex is DbUpdateException || ex.InnerException is DbUpdateException) && attempt < MaxAttempts)
             {
                 // Another issuer took numbers of the series (or these drafts) first: start over on fresh data.
                 Log.NumberingRetry(logger, attempt);
@@ -258,7 +258,7 @@ public sealed partial class InvoiceIssuer(IServiceScopeFactory scopes, IOptions<
                 outboxSignal.Notify();
                 return outcome;
             }
-            catch (DbUpdateException) when (attempt < MaxAttempts)
+            catch (Exception ex) when ((ex is DbUpdateException || ex.InnerException is DbUpdateException) && attempt < MaxAttempts)
             {
                 Log.NumberingRetry(logger, attempt);
                 await Backoff(attempt, cancellationToken);
