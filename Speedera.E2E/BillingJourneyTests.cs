@@ -28,13 +28,13 @@ public sealed class BillingJourneyTests(BrowserFixture fixture) : IClassFixture<
 
         // Billing profile: the customer fields of the invoice.
         await finance.GotoAsync($"/finance/customers/{orgId}");
-        await Expect(finance.Locator("[data-testid=legal-name] input")).ToBeVisibleAsync(new() { Timeout = 30_000 });
-        await finance.FillAsync("[data-testid=legal-name] input", organization + " GmbH");
+        await Expect(finance.Locator("input[data-testid=legal-name], [data-testid=legal-name] input")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await finance.FillAsync("input[data-testid=legal-name], [data-testid=legal-name] input", organization + " GmbH");
         await finance.GetByLabel("Address", new() { Exact = true }).FillAsync("Unter den Linden 5");
         await finance.GetByLabel("Postal code").FillAsync("10117");
         await finance.GetByLabel("City").FillAsync("Berlin");
-        await finance.FillAsync("[data-testid=country] input", "DE");
-        await finance.FillAsync("[data-testid=vat-id] input", "DE 811 907 980");
+        await finance.FillAsync("input[data-testid=country], [data-testid=country] input", "DE");
+        await finance.FillAsync("input[data-testid=vat-id], [data-testid=vat-id] input", "DE 811 907 980");
         await finance.ClickAsync("[data-testid=save-profile]");
         await Expect(finance.Locator(".mud-snackbar")).ToContainTextAsync("Billing profile saved", new() { Timeout = 30_000 });
 
