@@ -95,6 +95,8 @@ public sealed class HostnameEntity
 
     public DateTime UpdatedAt { get; set; }
 
+    // Populated when a page hands a loaded hostname from pre-rendering to its circuit ([PersistentState]).
+    [System.Text.Json.Serialization.JsonObjectCreationHandling(System.Text.Json.Serialization.JsonObjectCreationHandling.Populate)]
     public List<HostnameAddress> Addresses { get; } = [];
 }
 
@@ -105,6 +107,7 @@ public sealed class HostnameAddress
 
     public Guid HostnameId { get; set; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public HostnameEntity? Hostname { get; set; }
 
     public required string Address { get; set; }

@@ -55,6 +55,10 @@ public static class PortalServiceCollectionExtensions
         services.AddSingleton<Features.Overview.OverviewQueries>();
         services.AddSingleton<Features.Domains.HostnameListQueries>();
         services.AddSingleton(typeof(Components.Shared.ScopedService<>));
+        services.AddSingleton<Features.Edge.NodeQueries>();
+        services.AddSingleton<Features.Configuration.ConfigurationQueries>();
+        services.AddSingleton<Features.Content.PurgeQueries>();
+        services.AddSingleton<Features.Admin.UserQueries>();
         services.AddScoped<IdentityRedirectManager>();
         services.AddAuthentication(options =>
             {

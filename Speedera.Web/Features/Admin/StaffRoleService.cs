@@ -17,7 +17,7 @@ public sealed record RoleChange(bool Succeeded, string Message, string? Email = 
 /// <summary>One account as the admin's user list shows it.</summary>
 public sealed record UserSummary(string Id, string Email, string? Organization, IReadOnlyList<string> Roles, bool Confirmed, DateTimeOffset? LockoutEnd);
 
-public sealed class StaffRoleService(UserManager<ApplicationUser> users, SpeederaDbContext db)
+public sealed class StaffRoleService(UserManager<ApplicationUser> users, SpeederaDbContext db, IEmailSender<ApplicationUser> mail, TimeProvider time)
 {
     public static readonly IReadOnlyList<string> StaffRoles = [Roles.Noc, Roles.Finance, Roles.Admin];
 
@@ -98,6 +98,35 @@ public sealed class StaffRoleService(UserManager<ApplicationUser> users, Speeder
         {
             Gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Creates a staff account with one role and mails it a link to choose a password;
+    /// <paramref name="resetLink"/> turns the reset code into that link.
+    /// </summary>
+    public async Task<RoleChange> AddStaffAsync(string email, string role, Func<string, string> resetLink)
+    {
+        if (!StaffRoles.Contains(role))
+        {
+            return RoleChange.Refused("Choose NOC, Finance or Admin.");
+        }
+
+        email = email.Trim();
+        var user = new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true, CreatedAt = time.GetUtcNow().UtcDateTime };
+        var result = await users.CreateAsync(user);
+        if (result.Succeeded)
+        {
+            result = await users.AddToRoleAsync(user, role);
+        }
+
+        if (!result.Succeeded)
+        {
+            return RoleChange.Refused(string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+
+        var code = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Text.Encoding.UTF8.GetBytes(await users.GeneratePasswordResetTokenAsync(user)));
+        await mail.SendPasswordResetLinkAsync(user, email, System.Text.Encodings.Web.HtmlEncoder.Default.Encode(resetLink(code)));
+        return new RoleChange(true, $"{email} added as {role}; a link to choose a password was sent.", email);
     }
 
     private async Task<(ApplicationUser? User, RoleChange? Error)> FindStaffAsync(string userId, string role)

@@ -39,7 +39,7 @@ public static class PurgeEdgeEndpoints
         }
     }
 
-    private static async Task<IResult> PostResultsAsync(HttpContext http, PurgeService purges)
+    private static async Task<IResult> PostResultsAsync(HttpContext http, PurgeService purges, Live.LiveFeed live)
     {
         var nodeId = (string)http.Items[EdgeApiEndpoints.NodeIdItem]!;
         Speedera.Core.Cache.PurgeResult[]? results;
@@ -58,6 +58,7 @@ public static class PurgeEdgeEndpoints
         }
 
         await purges.RecordResultsAsync(nodeId, results, http.RequestAborted);
+        live.Publish(Live.LiveTopic.PurgeResults, nodeId);
         return Results.NoContent();
     }
 }

@@ -12,6 +12,7 @@ public enum LiveTopic
     ConfigurationPublished,
     Incidents,
     StatusSitePublished,
+    PurgeResults,
 }
 
 /// <summary>One change: its topic, the edge node that caused it (if any), and when the control plane saw it.</summary>
