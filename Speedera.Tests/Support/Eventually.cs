@@ -17,4 +17,19 @@ internal static class Eventually
             await Task.Delay(10);
         }
     }
+
+    /// <summary>As <see cref="TrueAsync(Func{bool}, string, TimeSpan?)"/>, for a condition that has to ask (a database, a server).</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {(within ?? TimeSpan.FromSeconds(10)).TotalSeconds:0.#} s waiting until {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
 }

@@ -1,5 +1,8 @@
 using System.Net;
-using AngleSharp.Html.Dom;
+using Bunit;
+using MudBlazor;
+using Speedera.Tests.Support;
+using UsersComponent = Speedera.Web.Features.Admin.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Speedera.Web.Data;
@@ -15,35 +18,48 @@ public abstract class AdminRoleTests<TFactory>(TFactory factory) : IClassFixture
     [Fact]
     public async Task Revoking_a_role_asks_for_confirmation_before_changing_anything()
     {
-        var admin = await SignedInAdminAsync();
         var (staffId, staffEmail) = await CreateStaffAsync(Roles.Noc);
+        await using var page = await UsersPageAsync();
 
-        var (response, page) = await admin.SubmitFormAsync("/admin/users", $"role-{staffId}-{Roles.Noc}", new Dictionary<string, string>());
+        await page.ClickAsync($"role-{staffId}-{Roles.Noc}", staffEmail);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var confirm = page.QuerySelector("[data-testid=confirm-role-removal]");
-        Assert.NotNull(confirm);
-        Assert.Contains(staffEmail, confirm.TextContent);
+        page.Dialogs.WaitForAssertion(() => Assert.Contains($"Revoke {Roles.Noc} from {staffEmail}?", page.Dialogs.Find(".mud-dialog").TextContent));
         Assert.True(await IsInRoleAsync(staffId, Roles.Noc), "the role was removed without confirmation");
 
-        var (confirmed, confirmedPage) = await admin.SubmitFormOnPageAsync(page, "/admin/users", "confirm-role-removal", new Dictionary<string, string>());
-        Assert.Equal(HttpStatusCode.Redirect, confirmed.StatusCode);
-        Assert.False(await IsInRoleAsync(staffId, Roles.Noc));
-        var (_, after) = await admin.GetAsync(PortalClient.LocalPart(confirmed.Headers.Location!.ToString()));
-        Assert.Contains($"{Roles.Noc} revoked from {staffEmail}", after.QuerySelector(".alert-success")!.TextContent);
+        await page.Dialogs.Find("[data-testid=confirm-ok]").ClickAsync(new());
+        await Eventually.TrueAsync(async () => !await IsInRoleAsync(staffId, Roles.Noc), "role still there after confirming");
+        page.Snackbars.WaitForAssertion(() => Assert.Contains($"{Roles.Noc} revoked from {staffEmail}", page.Snackbars.Markup));
+    }
+
+    [Fact]
+    public async Task Cancelling_the_confirmation_keeps_the_role()
+    {
+        var (staffId, staffEmail) = await CreateStaffAsync(Roles.Finance);
+        await using var page = await UsersPageAsync();
+
+        await page.ClickAsync($"role-{staffId}-{Roles.Finance}", staffEmail);
+        page.Dialogs.WaitForAssertion(() => page.Dialogs.Find("[data-testid=confirm-cancel]"));
+        await page.Dialogs.Find("[data-testid=confirm-cancel]").ClickAsync(new());
+
+        page.Dialogs.WaitForAssertion(() => Assert.Empty(page.Dialogs.FindAll("[data-testid=confirm-message]")));
+        Assert.True(await IsInRoleAsync(staffId, Roles.Finance));
     }
 
     [Fact]
     public async Task Revoked_role_ends_the_signed_in_session_access_at_once()
     {
-        var admin = await SignedInAdminAsync();
         var (staffId, staffEmail) = await CreateStaffAsync(Roles.Noc);
         var staff = factory.CreatePortalClient();
         Assert.Equal(HttpStatusCode.Redirect, (await staff.LogInAsync(staffEmail, StaffPassword)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync("/noc/network")).Response.StatusCode);
 
-        await RevokeThroughPageAsync(admin, staffId, Roles.Noc);
-        Assert.False(await IsInRoleAsync(staffId, Roles.Noc));
+        await using (var page = await UsersPageAsync())
+        {
+            await page.ClickAsync($"role-{staffId}-{Roles.Noc}", staffEmail);
+            page.Dialogs.WaitForAssertion(() => page.Dialogs.Find("[data-testid=confirm-ok]"));
+            await page.Dialogs.Find("[data-testid=confirm-ok]").ClickAsync(new());
+            await Eventually.TrueAsync(async () => !await IsInRoleAsync(staffId, Roles.Noc), "role still there after confirming");
+        }
 
         var (afterRevoke, _) = await staff.GetAsync("/noc/network");
         Assert.Equal(HttpStatusCode.Redirect, afterRevoke.StatusCode);
@@ -53,14 +69,17 @@ public abstract class AdminRoleTests<TFactory>(TFactory factory) : IClassFixture
     [Fact]
     public async Task Granted_role_reaches_the_signed_in_session_without_a_new_login()
     {
-        var admin = await SignedInAdminAsync();
         var (staffId, staffEmail) = await CreateStaffAsync(Roles.Finance);
         var staff = factory.CreatePortalClient();
         Assert.Equal(HttpStatusCode.Redirect, (await staff.LogInAsync(staffEmail, StaffPassword)).StatusCode);
         Assert.NotEqual(HttpStatusCode.OK, (await staff.GetAsync("/noc/network")).Response.StatusCode);
 
-        var (granted, _) = await admin.SubmitFormAsync("/admin/users", $"role-{staffId}-{Roles.Noc}", new Dictionary<string, string>());
-        Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
+        await using (var page = await UsersPageAsync())
+        {
+            await page.ClickAsync($"role-{staffId}-{Roles.Noc}", staffEmail);
+            await Eventually.TrueAsync(() => IsInRoleAsync(staffId, Roles.Noc), "the role was not granted");
+            page.Snackbars.WaitForAssertion(() => Assert.Contains($"{Roles.Noc} granted to {staffEmail}", page.Snackbars.Markup));
+        }
 
         // The old cookie no longer matches the account's security stamp: the member signs in again and gets the new role.
         var (afterGrant, _) = await staff.GetAsync("/noc/network");
@@ -71,26 +90,37 @@ public abstract class AdminRoleTests<TFactory>(TFactory factory) : IClassFixture
     }
 
     [Fact]
-    public async Task Adding_a_staff_member_redirects_and_mails_a_link_to_choose_a_password()
+    public async Task Adding_a_staff_member_mails_a_link_to_choose_a_password()
     {
-        var admin = await SignedInAdminAsync();
         var email = $"new-staff-{Guid.NewGuid():N}@speedera.test";
+        await using var page = await UsersPageAsync();
 
-        var (added, _) = await admin.SubmitFormAsync("/admin/users", "add-staff", new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Role"] = Roles.Finance });
+        page.EmailInput.Change(email);
+        await page.Page.Find("form").SubmitAsync();
 
-        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
-        var (_, page) = await admin.GetAsync(PortalClient.LocalPart(added.Headers.Location!.ToString()));
-        Assert.Contains($"{email} added as {Roles.Finance}", page.QuerySelector(".alert-success")!.TextContent);
+        page.Snackbars.WaitForAssertion(() => Assert.Contains($"{email} added as {Roles.Noc}", page.Snackbars.Markup), TimeSpan.FromSeconds(10));
         var id = await factory.WithDbAsync(db => Task.FromResult(db.Users.Single(u => u.Email == email).Id));
-        Assert.True(await IsInRoleAsync(id, Roles.Finance));
-        Assert.StartsWith("http", await admin.WaitForMailLinkAsync(email, "Reset your Speedera password"));
+        Assert.True(await IsInRoleAsync(id, Roles.Noc));
+        Assert.StartsWith("http", await factory.CreatePortalClient().WaitForMailLinkAsync(email, "Reset your Speedera password"));
     }
 
-    private async Task<PortalClient> SignedInAdminAsync()
+    [Fact]
+    public async Task Adding_a_staff_member_without_a_valid_address_shows_the_field_message()
     {
-        var admin = factory.CreatePortalClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await admin.LogInAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
-        return admin;
+        await using var page = await UsersPageAsync();
+
+        page.EmailInput.Change("not-an-address");
+        await page.Page.Find("form").SubmitAsync();
+
+        page.Page.WaitForAssertion(() => Assert.Contains("Enter a valid e-mail address.", page.EmailInput.Closest(".mud-input-control")!.TextContent));
+        Assert.Equal(0, await factory.WithDbAsync(db => Task.FromResult(db.Users.Count(u => u.Email == "not-an-address"))));
+    }
+
+    private async Task<UsersPage> UsersPageAsync()
+    {
+        var context = new PortalPageContext(factory);
+        await context.SignInAsAsync(PortalFactory.AdminEmail);
+        return new UsersPage(context);
     }
 
     private async Task<(string Id, string Email)> CreateStaffAsync(string role)
@@ -111,17 +141,6 @@ public abstract class AdminRoleTests<TFactory>(TFactory factory) : IClassFixture
         return await users.IsInRoleAsync((await users.FindByIdAsync(userId))!, role);
     }
 
-    /// <summary>Presses "Revoke" and, where the page asks for it, confirms.</summary>
-    internal static async Task<IHtmlDocument> RevokeThroughPageAsync(PortalClient admin, string userId, string role)
-    {
-        var (_, page) = await admin.SubmitFormAsync("/admin/users", $"role-{userId}-{role}", new Dictionary<string, string>());
-        if (page.QuerySelector("[data-testid=confirm-role-removal]") is null)
-        {
-            return page;
-        }
-
-        return (await admin.SubmitFormOnPageAsync(page, "/admin/users", "confirm-role-removal", new Dictionary<string, string>())).Document;
-    }
 }
 
 public sealed class SqliteAdminRoleTests(SqlitePortalFactory factory) : AdminRoleTests<SqlitePortalFactory>(factory);
@@ -135,33 +154,67 @@ public abstract class LastAdminTests<TFactory>(TFactory factory) : IClassFixture
     [Fact]
     public async Task Last_admin_cannot_revoke_their_own_admin_role()
     {
-        var admin = factory.CreatePortalClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await admin.LogInAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
         var adminId = await factory.WithDbAsync(db => Task.FromResult(db.Users.Single(u => u.Email == PortalFactory.AdminEmail).Id));
+        var context = new PortalPageContext(factory);
+        await context.SignInAsAsync(PortalFactory.AdminEmail);
+        await using var page = new UsersPage(context);
 
-        var (response, page) = await admin.SubmitFormAsync("/admin/users", $"role-{adminId}-{Roles.Admin}", new Dictionary<string, string>());
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("last Admin", page.QuerySelector(".alert-error")?.TextContent ?? "(no error shown)");
-        Assert.Null(page.QuerySelector("[data-testid=confirm-role-removal]"));
+        await page.ClickAsync($"role-{adminId}-{Roles.Admin}", PortalFactory.AdminEmail);
 
-        // A hand-made confirmation is refused the same way.
-        var token = ((IHtmlInputElement)page.QuerySelector("input[name=__RequestVerificationToken]")!).Value;
-        var forged = await admin.PostRawAsync("/admin/users", new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = token,
-            ["_handler"] = "confirm-role-removal",
-            ["Removal.UserId"] = adminId,
-            ["Removal.Role"] = Roles.Admin,
-        });
-        Assert.NotEqual(HttpStatusCode.InternalServerError, forged.StatusCode);
+        page.Snackbars.WaitForAssertion(() => Assert.Contains("last Admin", page.Snackbars.Markup));
+        Assert.Empty(page.Dialogs.FindAll("[data-testid=confirm-message]"));
 
+        // Going round the page to the service is refused the same way.
         using var scope = factory.Services.CreateScope();
+        var refused = await scope.ServiceProvider.GetRequiredService<Speedera.Web.Features.Admin.StaffRoleService>().RevokeAsync(adminId, Roles.Admin);
+        Assert.False(refused.Succeeded);
+        Assert.Contains("last Admin", refused.Message);
+
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         Assert.True(await users.IsInRoleAsync((await users.FindByIdAsync(adminId))!, Roles.Admin));
-        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/users")).Response.StatusCode);
     }
 }
 
 public sealed class SqliteLastAdminTests(SqlitePortalFactory factory) : LastAdminTests<SqlitePortalFactory>(factory);
 
 public sealed class PostgresLastAdminTests(PostgresPortalFactory factory) : LastAdminTests<PostgresPortalFactory>(factory);
+
+/// <summary>The admin's Users page with the dialog and snackbar providers a circuit's layout has.</summary>
+internal sealed class UsersPage : IAsyncDisposable
+{
+    private readonly PortalPageContext context;
+
+    public UsersPage(PortalPageContext context)
+    {
+        this.context = context;
+        Dialogs = context.Render<MudDialogProvider>();
+        Snackbars = context.Render<MudSnackbarProvider>();
+        Page = context.Render<UsersComponent>();
+    }
+
+    public IRenderedComponent<MudDialogProvider> Dialogs { get; }
+
+    public IRenderedComponent<MudSnackbarProvider> Snackbars { get; }
+
+    public IRenderedComponent<UsersComponent> Page { get; }
+
+    public AngleSharp.Dom.IElement EmailInput => Page.Find("input[data-testid=staff-email], [data-testid=staff-email] input");
+
+    /// <summary>The last button's handler, still running while a dialog waits.</summary>
+    public Task LastClick { get; private set; } = Task.CompletedTask;
+
+    /// <summary>
+    /// Finds the user's row through the grid's search (the list is paged) and presses one of its buttons,
+    /// without waiting for the handler: it may be waiting for an answer in the confirmation dialog.
+    /// </summary>
+    public Task ClickAsync(string testId, string email)
+    {
+        Page.WaitForAssertion(() => Page.Find("[data-testid=user-table] tbody tr"), TimeSpan.FromSeconds(10));
+        Page.Find("[data-testid=user-table] input").Input(email);
+        Page.WaitForAssertion(() => Page.Find($"[data-testid='{testId}']"), TimeSpan.FromSeconds(10));
+        LastClick = Page.Find($"[data-testid='{testId}']").ClickAsync(new());
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await context.DisposeAsync();
+}

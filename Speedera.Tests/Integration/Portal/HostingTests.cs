@@ -108,35 +108,6 @@ public abstract class PageBehaviourTests<TFactory>(TFactory factory) : IClassFix
     }
 
     [Fact]
-    public async Task Reloading_after_a_purge_does_not_order_it_twice()
-    {
-        var tenant = await Tenant.CreateAsync(factory, "Reload Shop");
-        var label = "rl" + Guid.NewGuid().ToString("N")[..8];
-        var id = (await tenant.PostJsonAsync("/api/v1/domains", new { name = label, cdn = true, gtm = false, origin = "127.0.0.1" }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        var path = $"/content/{id}";
-
-        var (_, form) = await tenant.Browser.GetAsync(path);
-        var (action, values) = PortalClient.FillForm(form, path, "purge", new Dictionary<string, string> { ["PurgeInput.Url"] = $"http://{label}.speedera.net/images/" });
-        var posted = await tenant.Browser.PostRawAsync(action, values);
-
-        // Post/Redirect/Get: the browser's reload repeats the GET, not the POST.
-        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
-        var (reloaded, page) = await tenant.Browser.GetAsync(PortalClient.LocalPart(posted.Headers.Location!.ToString()));
-        Assert.Equal(HttpStatusCode.OK, reloaded.StatusCode);
-        Assert.Contains("Purge ordered", page.QuerySelector(".alert-success")?.TextContent ?? "(no message)");
-        await tenant.Browser.GetAsync(PortalClient.LocalPart(posted.Headers.Location!.ToString()));
-
-        // A resent POST (back button, double click, "resend" in the dialog) orders nothing new.
-        var resent = await tenant.Browser.PostRawAsync(action, values);
-        Assert.Equal(HttpStatusCode.Redirect, resent.StatusCode);
-        Assert.Equal(1, await factory.WithDbAsync(db => db.PurgeOrders.CountAsync(p => p.HostnameId == id)));
-
-        // A new form (a new page view) is a new purge.
-        await tenant.Browser.SubmitFormAsync(path, "purge", new Dictionary<string, string> { ["PurgeInput.Url"] = $"http://{label}.speedera.net/images/" });
-        Assert.Equal(2, await factory.WithDbAsync(db => db.PurgeOrders.CountAsync(p => p.HostnameId == id)));
-    }
-
-    [Fact]
     public async Task Reloading_after_creating_an_api_key_does_not_create_another()
     {
         var tenant = await Tenant.CreateAsync(factory, "Key Reload Shop");

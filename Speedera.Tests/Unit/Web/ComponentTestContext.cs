@@ -68,8 +68,10 @@ public abstract class ComponentTestContext : IAsyncLifetime
             claims.Add(new Claim(SpeederaClaimsPrincipalFactory.TimeZoneClaim, timeZone));
         }
 
-        Services.AddSingleton<AuthenticationStateProvider>(new FixedAuthenticationState(new ClaimsPrincipal(new ClaimsIdentity(claims, "test"))));
+        SignIn(new ClaimsPrincipal(new ClaimsIdentity(claims, "test")));
     }
+
+    public void SignIn(ClaimsPrincipal user) => Services.AddSingleton<AuthenticationStateProvider>(new FixedAuthenticationState(user));
 
     private sealed class FixedAuthenticationState(ClaimsPrincipal user) : AuthenticationStateProvider
     {
