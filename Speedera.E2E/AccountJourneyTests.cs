@@ -17,6 +17,7 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
 
         await page.GotoAsync("/Account/Register");
         await BrowserFixture.ScreenshotAsync(page, "signup");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
         await page.FillAsync("#Input\\.OrganizationName", "Journey Shoes");
         await page.FillAsync("#Input\\.Email", email);
         await page.FillAsync("#Input\\.Password", Password);
@@ -37,6 +38,7 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
         await Expect(page.Locator("[data-testid=overview-empty]")).ToContainTextAsync("No domains yet");
         await Expect(page.Locator("[data-testid=account-name]")).ToHaveTextAsync(email);
         await BrowserFixture.ScreenshotAsync(page, "overview-customer");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
 
         await page.ClickAsync("[data-testid=logout]");
         await Expect(page.Locator("[data-testid=app-bar]")).ToContainTextAsync("Log in");
@@ -59,6 +61,8 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
         }
 
         await BrowserFixture.ScreenshotAsync(first, "customer-denied-noc");
+
+        await Accessibility.AssertNoSeriousViolationsAsync(first);
         await first.GotoAsync("/");
         await Expect(first.Locator("[data-testid=org-name]")).ToHaveTextAsync("First Tenant GmbH");
         await Expect(first.Locator("body")).Not.ToContainTextAsync("Second Tenant Ltd");
@@ -81,20 +85,25 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
         await Expect(page.Locator("[data-testid=pop-table]")).ToContainTextAsync("Tokyo");
         Assert.True(await page.Locator("[data-testid=pop-table] tbody tr").CountAsync() >= 6);
         await BrowserFixture.ScreenshotAsync(page, "noc-network");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
 
         await page.ClickAsync("[data-testid=drawer] >> text=Customers");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Customers");
         await BrowserFixture.ScreenshotAsync(page, "finance-customers");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
 
         await page.ClickAsync("[data-testid=drawer] >> text=Nodes");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Edge nodes");
         await BrowserFixture.ScreenshotAsync(page, "noc-nodes");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
         await page.ClickAsync("[data-testid=drawer] >> text=Probes");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Probes");
         await BrowserFixture.ScreenshotAsync(page, "noc-probes");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
         await page.ClickAsync("[data-testid=drawer] >> text=Configuration");
         await Expect(page.Locator("[data-testid=config-history]")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "noc-configuration");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
     }
 
     [Fact]
@@ -110,6 +119,7 @@ public sealed class AccountJourneyTests(BrowserFixture fixture) : IClassFixture<
 
         await Expect(page.Locator(".validation-summary")).ToContainTextAsync("10 to 128 characters");
         await BrowserFixture.ScreenshotAsync(page, "signup-weak-password");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
     }
 
     private async Task<IPage> SignedInCustomerAsync(string organization)

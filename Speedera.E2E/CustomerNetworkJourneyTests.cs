@@ -33,16 +33,16 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         var page = await SignUpAndLogInAsync("Shop Browser Ltd");
         var shop = $"shop-{Suffix()}.speedera.net";
 
-        await page.GotoAsync("/domains");
-        await page.CheckAsync("input[type=radio][value=ServiceZone]");
-        await page.FillAsync("#Input\\.Name", shop);
-        await page.SetCheckedAsync("input[type=checkbox][name='Input.Gtm']", true);
-        await page.SetCheckedAsync("input[type=checkbox][name='Input.Cdn']", false);
+        await VisitAsync(page, "/domains");
+        await page.FillAsync(Field("domain-name-input"), shop);
+        await page.SetCheckedAsync(Field("domain-gtm"), true);
+        await page.SetCheckedAsync(Field("domain-cdn"), false);
         await page.ClickAsync("[data-testid=add-domain]");
         await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"));
         var shopId = page.Url[^36..];
         await Expect(page.Locator("[data-testid=domain-name]")).ToHaveTextAsync(shop);
         await Expect(page.Locator("[data-testid=dns-instructions]")).ToBeVisibleAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(page, "/domains/{id}");
         await BrowserFixture.ScreenshotAsync(page, "network-dns-instructions");
 
         var first = IPAddress.Parse("127.0.0.41");
@@ -51,7 +51,7 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         await using var originA = await TestOrigin.StartAsync(first, port);
         await using var originB = await TestOrigin.StartAsync(second, port);
 
-        await page.GotoAsync($"/gtm/{shopId}");
+        await VisitAsync(page, $"/gtm/{shopId}", "/gtm/{id}");
         await Expect(page.Locator("#access")).ToHaveValueAsync("300");
         await Expect(page.Locator("#refresh")).ToHaveValueAsync("3600");
         await page.FillAsync("[data-testid=address-0]", first.ToString());
@@ -73,51 +73,57 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         await BrowserFixture.ScreenshotAsync(page, "network-gtm-live-up");
         await WaitUntilDnsHandsOutEachAsync(shop, first, second);
 
-        await page.GotoAsync("/domains");
+        await VisitAsync(page, "/domains");
         await Expect(page.Locator("[data-testid=domain-table]")).ToContainTextAsync(shop);
         await BrowserFixture.ScreenshotAsync(page, "network-domain-list");
 
+        // The customer keeps the domain's page open and watches origin B go down without reloading.
+        await VisitAsync(page, $"/domains/{shopId}", "/domains/{id}");
+        await Expect(LiveRow(page, first)).ToHaveAttributeAsync("data-state", "up", new() { Timeout = 45_000 });
+        await Expect(LiveRow(page, second)).ToHaveAttributeAsync("data-state", "up", new() { Timeout = 45_000 });
+        await page.EvaluateAsync("() => { window.__speederaNoReload = true; }");
         await originB.StopAsync();
         clock.Restart();
-        await WaitForPageStatesAsync(page, $"/gtm/{shopId}", (first, "up"), (second, "down"));
+        await Expect(LiveRow(page, second)).ToHaveAttributeAsync("data-state", "down", new() { Timeout = 45_000 });
         var downAfter = clock.Elapsed;
+        await Expect(LiveRow(page, first)).ToHaveAttributeAsync("data-state", "up");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__speederaNoReload === true"), "the domain page reloaded instead of updating in place");
+        await BrowserFixture.ScreenshotAsync(page, "network-domain-live-down");
+        await WaitForPageStatesAsync(page, $"/gtm/{shopId}", (first, "up"), (second, "down"));
         await BrowserFixture.ScreenshotAsync(page, "network-gtm-live-down");
         var dnsAfter = await WaitUntilDnsExcludesAsync(shop, second, first);
 
         // CDN: a hostname in front of an origin on 127.0.0.1, its port set on the Content page.
         await using var cdnOrigin = await TestOrigin.StartAsync(IPAddress.Loopback, FreePortOn(IPAddress.Loopback));
         var cdn = $"cdn-{Suffix()}.speedera.net";
-        await page.GotoAsync("/domains");
-        await page.CheckAsync("input[type=radio][value=ServiceZone]");
-        await page.FillAsync("#Input\\.Name", cdn);
-        await page.SetCheckedAsync("input[type=checkbox][name='Input.Gtm']", false);
-        await page.SetCheckedAsync("input[type=checkbox][name='Input.Cdn']", true);
-        await page.FillAsync("#Input\\.Origin", "127.0.0.1");
+        await VisitAsync(page, "/domains");
+        await page.FillAsync(Field("domain-name-input"), cdn);
+        await page.SetCheckedAsync(Field("domain-gtm"), false);
+        await page.SetCheckedAsync(Field("domain-cdn"), true);
+        await page.FillAsync(Field("domain-origin"), "127.0.0.1");
         await page.ClickAsync("[data-testid=add-domain]");
         await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"));
         var cdnId = page.Url[^36..];
 
-        await page.GotoAsync($"/content/{cdnId}");
-        await page.FillAsync("#origin", "127.0.0.1");
-        await page.FillAsync("#port", cdnOrigin.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await page.ClickAsync("form:has(#origin) button[type=submit]");
-        await Expect(page.Locator(".alert-success, .alert")).ToContainTextAsync("Saved");
+        await VisitAsync(page, $"/content/{cdnId}", "/content/{id}");
+        await page.FillAsync(Field("cdn-origin"), "127.0.0.1");
+        await page.FillAsync(Field("cdn-port"), cdnOrigin.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("[data-testid=cdn-save]");
+        await Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync("Saved");
 
         var url = $"http://{cdn}/img.png";
         await AssertMissThenHitAsync(cdn, cdnOrigin);
 
-        await page.FillAsync("#purge-url", url);
+        await page.FillAsync(Field("purge-url"), url);
         await page.ClickAsync("[data-testid=purge-submit]");
         await Expect(page.Locator("[data-testid=purge-history]")).ToContainTextAsync(url);
         clock.Restart();
-        await EventuallyAsync("the purge history shows the purge done on the embedded node", async () =>
-        {
-            await page.GotoAsync($"/content/{cdnId}");
-            var row = page.Locator("[data-testid=purge-history] tr[data-order]").First;
-            return await row.GetAttributeAsync("data-done") == "all"
-                && (await row.Locator("[data-node=embedded]").TextContentAsync() ?? "").Contains("done", StringComparison.Ordinal);
-        });
+        // The purge status per node updates in place as the node reports (no reload).
+        var order = page.Locator("[data-testid=purge-history] [data-order]").First;
+        await Expect(order).ToHaveAttributeAsync("data-done", "all", new() { Timeout = 45_000 });
+        await Expect(order.Locator("[data-node=embedded]")).ToHaveAttributeAsync("data-status", "done");
         var purgeAfter = clock.Elapsed;
+        await Accessibility.AssertNoSeriousViolationsAsync(page, "/content/{id} after a purge");
         await BrowserFixture.ScreenshotAsync(page, "network-purge-status");
         await AssertMissAsync(cdn, cdnOrigin, "after the purge");
 
@@ -127,7 +133,7 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
     private async Task ApiJourneyAsync()
     {
         var page = await SignUpAndLogInAsync("Shop Api Ltd");
-        await page.GotoAsync("/api-keys");
+        await VisitAsync(page, "/api-keys");
         await page.FillAsync("#key-name", "e2e script");
         await page.ClickAsync("[data-testid=create-key]");
         var key = (await page.Locator("[data-testid=api-key-value]").TextContentAsync())?.Trim();
@@ -226,6 +232,7 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         var page = await fixture.NewPageAsync();
         var email = $"network-{Guid.NewGuid():N}@example.test";
         await page.GotoAsync("/Account/Register");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
         await page.FillAsync("#Input\\.OrganizationName", organization);
         await page.FillAsync("#Input\\.Email", email);
         await page.FillAsync("#Input\\.Password", Password);
@@ -235,10 +242,13 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         await page.GotoAsync(await fixture.Portal.WaitForMailLinkAsync(email, "Confirm your Speedera account"));
         await Expect(page.Locator(".alert-success")).ToContainTextAsync("confirmed");
         await page.GotoAsync("/Account/Login");
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
         await page.FillAsync("#Input\\.Email", email);
         await page.FillAsync("#Input\\.Password", Password);
         await page.ClickAsync("[data-testid=login-submit]");
         await Expect(page.Locator("[data-testid=account-name]")).ToHaveTextAsync(email);
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await Accessibility.AssertNoSeriousViolationsAsync(page, "/ (overview)");
         return page;
     }
 
@@ -411,6 +421,19 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
 
     private static string Describe((IPAddress Address, string State)[] expected) =>
         string.Join(" and ", expected.Select(e => $"{e.Address} {e.State}"));
+
+    /// <summary>A MudBlazor input by its test id (the attribute lands on the input or on its wrapper, depending on the component).</summary>
+    internal static string Field(string testId) => $"input[data-testid={testId}], [data-testid={testId}] input";
+
+    private static ILocator LiveRow(IPage page, IPAddress address) => page.Locator($"[data-testid=live-state] tr[data-address='{address}']");
+
+    /// <summary>Opens a page, waits for its circuit and grids, and runs axe-core on it.</summary>
+    internal static async Task VisitAsync(IPage page, string path, string? name = null)
+    {
+        await page.GotoAsync(path);
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await Accessibility.AssertNoSeriousViolationsAsync(page, name ?? path);
+    }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..8];
 

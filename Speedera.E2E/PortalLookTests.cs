@@ -13,7 +13,7 @@ public sealed class PortalLookTests(EmbeddedEdgeFixture fixture) : IClassFixture
     private const string Password = "Look-Passw0rd!23";
 
     private static readonly string[] CustomerPages = ["/", "/gtm", "/content", "/traffic", "/domains"];
-    private static readonly string[] NocPages = ["/", "/noc/network", "/noc/probes", "/noc/configuration", "/finance/customers", "/finance/plans"];
+    private static readonly string[] NocPages = ["/", "/noc/network", "/noc/nodes", "/noc/probes", "/noc/configuration", "/finance/customers", "/finance/plans", "/admin/users"];
 
     [Fact]
     public async Task Customer_and_noc_pages_render_in_light_and_dark_without_csp_violations()
@@ -29,6 +29,7 @@ public sealed class PortalLookTests(EmbeddedEdgeFixture fixture) : IClassFixture
         await VisitAllAsync(noc, "noc", NocPages);
 
         Assert.Empty(violations);
+        Console.WriteLine("axe-core results:\n" + string.Join("\n", Accessibility.Log));
     }
 
     [Fact]
@@ -69,6 +70,7 @@ public sealed class PortalLookTests(EmbeddedEdgeFixture fixture) : IClassFixture
                 await page.WaitForFunctionAsync("() => !document.querySelector('.mud-table-loading-progress, .mud-progress-linear')");
                 var name = path == "/" ? "overview" : path.Trim('/').Replace('/', '-');
                 await BrowserFixture.ScreenshotAsync(page, $"look-{role}-{name}-{theme}");
+                await Accessibility.AssertNoSeriousViolationsAsync(page, $"{path} ({role}, {theme})");
             }
         }
     }

@@ -9,7 +9,7 @@ using Speedera.Web.Features.Edge;
 
 namespace Speedera.Tests.Integration.ConfigPush;
 
-/// <summary>The NOC pages as an admin uses them: plain HTML forms with antiforgery tokens, no JavaScript.</summary>
+/// <summary>Node enrolment on a real control plane (the interactive NOC pages themselves: Integration/Portal/NocPageTests).</summary>
 [Trait("Category", "Integration")]
 public sealed class NocPagesTests : IAsyncLifetime
 {
@@ -45,85 +45,6 @@ public sealed class NocPagesTests : IAsyncLifetime
         catch (IOException)
         {
         }
-    }
-
-    [Fact]
-    public async Task Admin_publishes_and_rolls_back_from_the_history_page()
-    {
-        // The portal publishes its network at start-up; the page's actions build on that version.
-        var page = await SubmitAsync("/noc/configuration", "publish", []);
-        var start = await LatestVersionAsync();
-        Assert.True(start >= 1);
-        Assert.Equal(start.ToString(), page.QuerySelector("[data-testid=latest-version]")!.TextContent);
-
-        await using (var scope = _host.CreateScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
-            db.Pops.Add(new PopEntity { Id = "ams", Name = "Amsterdam", City = "Amsterdam", Country = "NL", Network = "AMS-IX" });
-            await db.SaveChangesAsync();
-        }
-
-        page = await SubmitAsync("/noc/configuration", "publish", []);
-        Assert.Contains($"Published version {start + 1}: POPs +1 (ams)", page.Body!.TextContent, StringComparison.Ordinal);
-
-        page = await SubmitAsync("/noc/configuration", $"rollback-{start}", []);
-        Assert.Contains($"Published version {start + 2}: Roll back to version {start}: POPs -1 (ams)", page.Body!.TextContent, StringComparison.Ordinal);
-        var rows = page.QuerySelectorAll("[data-testid=config-history] tbody tr");
-        Assert.Equal((int)start + 2, rows.Length);
-        Assert.Contains("admin@speedera.local", rows[0].TextContent, StringComparison.Ordinal);
-
-        // The signed file and the public key download are what a node needs to run without a control plane.
-        var envelopeBytes = await _browser.GetByteArrayAsync(rows[0].QuerySelector("a[download]")!.GetAttribute("href"));
-        var pem = await _browser.GetStringAsync("/noc/configuration/public-key.pem");
-        Assert.True(Speedera.Core.Configuration.ConfigurationKeys.TryImportPublicKey(pem, out var publicKey, out _));
-        Assert.True(Speedera.Core.Configuration.SignedConfiguration.TryParse(envelopeBytes, out var envelope, out _));
-        Assert.True(envelope!.TryVerify(publicKey!, out var document, out _, out var detail), detail);
-        Assert.Equal(start + 2, document!.Version);
-        publicKey!.Dispose();
-    }
-
-    [Fact]
-    public async Task Noc_enrols_a_node_issues_a_key_once_and_revokes_it()
-    {
-        var start = await LatestVersionAsync();
-        var page = await SubmitAsync("/noc/nodes", "enrol", new()
-        {
-            ["Input.NodeId"] = "cache-9",
-            ["Input.PopId"] = "iad",
-            ["Input.Cache"] = "true",
-            ["Input.CacheEndpoint"] = "127.0.0.9:8080",
-        });
-        Assert.Contains($"Node cache-9 enrolled; configuration version {start + 1}", page.Body!.TextContent, StringComparison.Ordinal);
-        Assert.NotNull(page.QuerySelector("tr[data-node=cache-9]"));
-
-        page = await SubmitAsync("/noc/nodes", "issue-cache-9", []);
-        var key = page.QuerySelector("[data-testid=node-key]")!.TextContent;
-        Assert.Equal(43, key.Length);
-        await using (var scope = _host.CreateScope())
-        {
-            var nodes = scope.ServiceProvider.GetRequiredService<EdgeNodeService>();
-            Assert.True(await nodes.AuthenticateAsync("cache-9", key));
-        }
-
-        page = await GetAsync("/noc/nodes");
-        Assert.Null(page.QuerySelector("[data-testid=node-key]"));
-        var revokeForm = page.QuerySelectorAll("form").OfType<IHtmlFormElement>()
-            .Single(f => f.QuerySelector("input[name=_handler]")?.GetAttribute("value")?.StartsWith("revoke-", StringComparison.Ordinal) == true);
-        page = await SubmitAsync("/noc/nodes", revokeForm.QuerySelector("input[name=_handler]")!.GetAttribute("value")!, []);
-        Assert.Contains("Key revoked", page.Body!.TextContent, StringComparison.Ordinal);
-        await using (var scope = _host.CreateScope())
-        {
-            Assert.False(await scope.ServiceProvider.GetRequiredService<EdgeNodeService>().AuthenticateAsync("cache-9", key));
-            Assert.Single(await scope.ServiceProvider.GetRequiredService<SpeederaDbContext>().EdgeNodeKeys.Where(k => k.RevokedAt != null).ToListAsync());
-        }
-    }
-
-    [Fact]
-    public async Task Enrolling_a_dns_node_without_an_endpoint_is_refused_with_the_reason()
-    {
-        var page = await SubmitAsync("/noc/nodes", "enrol", new() { ["Input.NodeId"] = "dns-2", ["Input.PopId"] = "sjc", ["Input.Dns"] = "true" });
-        Assert.Contains("needs a DNS endpoint", page.Body!.TextContent, StringComparison.Ordinal);
-        Assert.Null(page.QuerySelector("tr[data-node=dns-2]"));
     }
 
     [Fact]
