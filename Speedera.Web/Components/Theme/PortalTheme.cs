@@ -14,14 +14,18 @@ public static class PortalTheme
         PaletteLight = new PaletteLight
         {
             Primary = "#0b5cad",
-            Secondary = "#00897b",
+            Secondary = "#00695c",
             AppbarBackground = "#0b2545",
             AppbarText = "#ffffff",
             Background = "#f5f7fa",
             DrawerBackground = "#ffffff",
             Success = "#2e7d32",
             Error = "#c62828",
-            Warning = "#b26a00",
+            Warning = "#8a5300",
+            Info = "#0d5ea8",
+            // MudBlazor's defaults (54 % and 38 % black) fall below WCAG AA contrast on our background (axe-core).
+            TextSecondary = "rgba(0,0,0,0.68)",
+            TextDisabled = "rgba(0,0,0,0.6)",
         },
         PaletteDark = new PaletteDark
         {
@@ -34,6 +38,15 @@ public static class PortalTheme
             Success = "#66bb6a",
             Error = "#ef5350",
             Warning = "#ffb74d",
+            TextSecondary = "rgba(255,255,255,0.72)",
+            // Light colours on a dark page need dark text on their filled buttons and chips (WCAG AA, axe-core).
+            PrimaryContrastText = "#0d1117",
+            SecondaryContrastText = "#0d1117",
+            SuccessContrastText = "#0d1117",
+            ErrorContrastText = "#0d1117",
+            WarningContrastText = "#0d1117",
+            InfoContrastText = "#0d1117",
+            TextDisabled = "rgba(255,255,255,0.6)",
         },
         LayoutProperties = new LayoutProperties { DefaultBorderRadius = "6px", DrawerWidthLeft = "232px" },
     };
