@@ -28,6 +28,8 @@ public static class Accessibility
             await page.EvaluateAsync(AxeSource.Value);
         }
 
+        // Snackbars and dialogs fade in: measure colours once no transition is running.
+        await page.WaitForFunctionAsync("() => document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)", null, new() { Timeout = 10_000 });
         var json = await page.EvaluateAsync<string>(
             """
             async () => {

@@ -47,7 +47,8 @@ public static class PortalServiceCollectionExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
-        services.AddMudServices();
+        // Outlined snackbars keep their text at the palette's contrast on every background (axe-core).
+        services.AddMudServices(c => c.SnackbarConfiguration.SnackbarVariant = MudBlazor.Variant.Outlined);
         services.AddSingleton<Components.Theme.ThemeStylesheet>();
         services.AddSingleton<Features.Live.LiveFeed>();
         services.AddSingleton<Features.Noc.INocQueries, Features.Noc.NocQueries>();

@@ -17,6 +17,9 @@ namespace Speedera.Tests.Unit.Web;
 /// </summary>
 public abstract class ComponentTestContext : IAsyncLifetime
 {
+    // Seven helpers build and test on two cores here: a render can take seconds, so waits give it time (they end as soon as they pass).
+    static ComponentTestContext() => BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(15);
+
     protected ComponentTestContext()
     {
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
