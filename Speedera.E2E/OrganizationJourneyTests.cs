@@ -160,7 +160,8 @@ public sealed class OrganizationJourneyTests(BrowserFixture fixture) : IClassFix
         await page.GotoAsync("/organization/members");
         await Expect(page.Locator("[data-testid=member-table]")).ToContainTextAsync("you");
         var dark = await NewPageAsync("dark");
-        await dark.Context.AddCookiesAsync(await page.Context.CookiesAsync());
+        await dark.Context.AddCookiesAsync((await page.Context.CookiesAsync()).Where(c => c.Name != "speedera.theme")
+            .Select(c => new Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, HttpOnly = c.HttpOnly, Secure = c.Secure, SameSite = c.SameSite }));
         await dark.Context.AddCookiesAsync([new Cookie { Name = "speedera.theme", Value = "dark", Url = fixture.Portal.BaseUrl }]);
         await dark.GotoAsync("/organization/members");
         await Expect(dark.Locator("[data-testid=member-table]")).ToContainTextAsync("you");
