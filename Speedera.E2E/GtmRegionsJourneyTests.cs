@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -44,12 +45,20 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
         await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"));
         var id = page.Url[^36..];
 
+        // Real origins the probes test: a POP failure in the what-if then means what it means on the network.
+        var port = FreePortOn(IPAddress.Parse(London));
+        await using var london = await TestOrigin.StartAsync(IPAddress.Parse(London), port);
+        await using var ashburn = await TestOrigin.StartAsync(IPAddress.Parse(Ashburn), port);
         await page.GotoAsync($"/gtm/{id}");
         await page.FillAsync("[data-testid=address-0]", London);
         await page.SelectOptionAsync("[aria-label='POP 1']", "lhr");
         await page.FillAsync("[data-testid=address-1]", Ashburn);
         await page.SelectOptionAsync("[aria-label='POP 2']", "iad");
-        await page.SelectOptionAsync("#test-type", "NoLoad");
+        await page.SelectOptionAsync("#test-type", "Http");
+        await page.FillAsync("#test-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#test-path", "/health");
+        await page.FillAsync("#test-interval", "1");
+        await page.FillAsync("#test-timeout", "1");
         await page.FillAsync("#ttl", "1");
         await page.ClickAsync("[data-testid=save-gtm]");
         await Expect(page.Locator(".alert-success, .alert")).ToContainTextAsync("Saved");
@@ -62,6 +71,7 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
         await page.ClickAsync("[data-testid=save-regions]");
         await Expect(page.Locator("[data-testid=region-saved]")).ToContainTextAsync("Saved");
         await Expect(page.Locator("[data-testid=geo-attribution]")).ToContainTextAsync("DB-IP");
+        await ShootAsync(page, "region-editor-light");
 
         // The node pulls the signed geo file and the new configuration; dig then gets each region's address.
         await EventuallyAsync("Europe → London and US → Ashburn over dig +subnet", async () =>
@@ -84,7 +94,7 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
         await Expect(page.Locator("[data-testid=what-if-changed]")).ToContainTextAsync("193.0.6.0/24");
         await Expect(page.Locator("[data-testid=what-if-pops] tr[data-key=lhr]")).ToBeVisibleAsync();
 
-        await page.FillAsync("[data-testid=explain-client] input", "193.0.6.0/24");
+        await page.Locator("[data-testid=explain-client]").Locator("xpath=self::input | .//input").First.FillAsync("193.0.6.0/24");
         await page.ClickAsync("[data-testid=run-explain]");
         await Expect(page.Locator("[data-testid=explain-steps]")).ToContainTextAsync("Netherlands");
         await Expect(page.Locator("[data-testid=explain-answer]")).ToContainTextAsync(London);
@@ -99,7 +109,7 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await SelectAsync(page, "[data-testid=fail-pops]", "London");
             await page.ClickAsync("[data-testid=run-what-if]");
-            await page.FillAsync("[data-testid=explain-client] input", "193.0.6.0/24");
+            await page.Locator("[data-testid=explain-client]").Locator("xpath=self::input | .//input").First.FillAsync("193.0.6.0/24");
             await page.ClickAsync("[data-testid=run-explain]");
             await Expect(page.Locator("[data-testid=explain-steps]")).ToContainTextAsync("Netherlands");
         }
@@ -120,7 +130,7 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
 
         await row.Locator($"[data-testid=rule-{index}-code]").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").GetByText(region, new() { Exact = true }).ClickAsync();
-        await row.Locator($"[data-testid=rule-{index}-targets] .mud-select").ClickAsync();
+        await row.Locator($"[data-testid=rule-{index}-targets] .mud-select").First.ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").GetByText(new Regex("^" + Regex.Escape(target))).ClickAsync();
         await Expect(row.Locator($"[data-testid=rule-{index}-targets]")).ToContainTextAsync(target);
     }
@@ -136,6 +146,13 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
     {
         Directory.CreateDirectory(Path.Combine(BrowserFixture.ScreenshotDirectory, "gtm"));
         await BrowserFixture.ScreenshotAsync(page, Path.Combine("gtm", name));
+    }
+
+    private static int FreePortOn(IPAddress address)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(address, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task<string?> DigAsync(string name, string subnet)

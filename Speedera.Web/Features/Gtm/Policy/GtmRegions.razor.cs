@@ -124,6 +124,8 @@ public sealed partial class GtmRegions
         Changed();
     }
 
+    private string PopName(string? id) => hostnamePops.FirstOrDefault(p => p.Id == id)?.Name ?? id ?? "";
+
     private string? RuleError(int index) =>
         errors.TryGetValue($"Rules[{index}]", out var messages) ? string.Join(" ", messages) : null;
 
