@@ -42,6 +42,10 @@ public sealed partial class GtmRegions
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
+    /// <summary>Set while pre-rendering only: another organization's hostname must answer 404 there too.</summary>
+    [CascadingParameter]
+    private HttpContext? HttpContext { get; set; }
+
     [Inject]
     private ScopedService<GtmPolicyService> Policies { get; set; } = default!;
 
@@ -55,6 +59,16 @@ public sealed partial class GtmRegions
         public string? Code { get; set; }
 
         public List<string> Targets { get; set; } = [];
+    }
+
+    protected override async Task OnInitializedAsync()
+    {
+        if (HttpContext is { } http && http.User.OrganizationId() is { } organization
+            && await Domains.RunAsync(d => d.FindAsync(organization, Id)) is null)
+        {
+            notFound = true;
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+        }
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
