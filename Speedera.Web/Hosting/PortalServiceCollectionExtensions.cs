@@ -10,7 +10,6 @@ using Speedera.Web.Features.Billing;
 using Speedera.Web.Features.Domains;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
-using Speedera.Web.Features.Gtm.Policy;
 using Speedera.Web.Features.Metrics;
 using Speedera.Web.Features.Organizations;
 using Speedera.Web.Features.Reports;
@@ -136,7 +135,6 @@ public static class PortalServiceCollectionExtensions
         services.AddCustomerApi();
         services.AddOrganizations();
         services.AddBilling();
-        services.AddGtmPolicies();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section)

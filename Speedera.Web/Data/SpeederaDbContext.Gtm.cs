@@ -1,9 +1,0 @@
-using Microsoft.EntityFrameworkCore;
-using Speedera.Web.Features.Gtm.Policy;
-
-namespace Speedera.Web.Data;
-
-public partial class SpeederaDbContext
-{
-    public DbSet<GtmPolicyEntity> GtmPolicies => Set<GtmPolicyEntity>();
-}
