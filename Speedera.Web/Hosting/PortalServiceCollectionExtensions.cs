@@ -10,6 +10,7 @@ using Speedera.Web.Features.Billing;
 using Speedera.Web.Features.Domains;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Email;
+using Speedera.Web.Features.Gtm.Policy;
 using Speedera.Web.Features.Metrics;
 using Speedera.Web.Features.Organizations;
 using Speedera.Web.Features.Reports;
@@ -135,6 +136,7 @@ public static class PortalServiceCollectionExtensions
         services.AddCustomerApi();
         services.AddOrganizations();
         services.AddBilling();
+        services.AddGtmPolicies();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section)

@@ -16,6 +16,11 @@ OUR_PORT="${OUR_PORT:-18053}"
 GDNSD_PORT="${GDNSD_PORT:-18054}"
 CLIENTS="${CLIENTS:-4}"
 OUTSTANDING="${OUTSTANDING:-200}"
+# Every query carries this EDNS Client Subnet (RFC 7871: family 1, source 24, scope 0, 193.0.6/24, a Dutch prefix) so
+# region.bench.test is decided from a real geo lookup on both servers. ECS= (empty) sends none.
+ECS="${ECS-00011800c10006}"
+ECS_ARGS=()
+[[ -n "$ECS" ]] && ECS_ARGS=(-E "8:$ECS")
 WORK="$(mktemp -d /tmp/speedera-dnsbench.XXXXXX)"
 OUR_PID=""
 GDNSD_PID=""
@@ -56,6 +61,19 @@ plugins => {
     www => { s1 = [ 192.0.2.1, 3 ], s2 = [ 192.0.2.2, 2 ], s3 = [ 192.0.2.3, 1 ] }
     geo => { s1 = [ 192.0.2.1, 1 ], s2 = [ 192.0.2.2, 1 ], s3 = [ 192.0.2.3, 1 ] }
   }
+  geoip => {
+    maps => {
+      regions => {
+        datacenters => [ p1, p2, p3 ]
+        # gdnsd's geoip plugin reads GeoIP2-schema MMDB files; DB-IP's flat country_code schema is not one it maps,
+        # so its map is given the same regions as networks (nets) for the ECS subnets the queries carry.
+        nets => { 193.0.0.0/16 => [ p2, p1 ], 52.0.0.0/8 => [ p1, p2 ], 0.0.0.0/0 => [ p3 ] }
+      }
+    }
+    resources => {
+      region => { map => regions, dcmap => { p1 => 192.0.2.1, p2 => 192.0.2.2, p3 => 192.0.2.3 } }
+    }
+  }
   simplefo => {
     service_types => up
     failover => { primary => 192.0.2.1, secondary => 192.0.2.4 }
@@ -72,6 +90,7 @@ txt      300 TXT "speedera bench"
 alias    300 CNAME www
 www      30  DYNA weighted!www
 geo      30  DYNA weighted!geo
+region   30  DYNA geoip!region
 failover 30  DYNA simplefo!failover
 ZONE
 
@@ -80,6 +99,8 @@ cat >"$WORK/queries.txt" <<'Q'
 www.bench.test A
 www.bench.test A
 geo.bench.test A
+region.bench.test A
+region.bench.test A
 failover.bench.test A
 static.bench.test A
 alias.bench.test A
@@ -107,6 +128,16 @@ GDNSD_PID=$!
 wait_for "$OUR_PORT" || { cat "$WORK/ours.log"; exit 1; }
 wait_for "$GDNSD_PORT" || { cat "$WORK/gdnsd.log"; exit 1; }
 
+# Region routing must agree: Europe (193.0.6.0/24) → 192.0.2.2, the US (52.95.110.0/24) → 192.0.2.1, elsewhere → 192.0.2.3.
+for pair in "193.0.6.0/24 192.0.2.2" "52.95.110.0/24 192.0.2.1" "1.1.1.0/24 192.0.2.3"; do
+  set -- $pair
+  for p in "$OUR_PORT" "$GDNSD_PORT"; do
+    got=$(dig @127.0.0.1 -p "$p" +short +subnet="$1" region.bench.test A)
+    [[ "$got" == "$2" ]] || { echo "region answer for $1 on port $p: '$got', expected $2" >&2; exit 1; }
+  done
+done
+echo "region answers: Europe → 192.0.2.2, US → 192.0.2.1, elsewhere → 192.0.2.3 on both servers"
+
 # Answers must agree in kind before speed means anything.
 for q in "www.bench.test A" "failover.bench.test A" "missing.bench.test A" "www.bench.test AAAA" "alias.bench.test A"; do
   ours=$(dig @127.0.0.1 -p "$OUR_PORT" +noall +comments $q | grep -o 'status: [A-Z]*')
@@ -127,7 +158,7 @@ run_perf() {
   pid=$(server_pid "$name")
   cpu0=$(cpu_ticks "$pid")
   dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/queries.txt" -l "$SECONDS_PER_RUN" -c "$CLIENTS" -T 1 \
-    -q "$OUTSTANDING" -t 2 >"$WORK/$name.perf" 2>&1 || true
+    -q "$OUTSTANDING" -t 2 "${ECS_ARGS[@]}" >"$WORK/$name.perf" 2>&1 || true
   cpu1=$(cpu_ticks "$pid")
   cp "$WORK/$name.perf" "$WORK/$name.$round.summary"
   local qps lost codes avg completed us
@@ -156,7 +187,7 @@ latency_pass() {
   local name=$1 port=$2 rate=${3:-} label=saturated
   [[ -z "$rate" ]] || label="at $rate QPS"
   dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/queries.txt" -l "$SECONDS_PER_RUN" -c "$CLIENTS" -T 1 \
-    -q "$OUTSTANDING" -t 2 ${rate:+-Q "$rate"} -v >"$WORK/$name.perf" 2>&1 || true
+    -q "$OUTSTANDING" -t 2 "${ECS_ARGS[@]}" ${rate:+-Q "$rate"} -v >"$WORK/$name.perf" 2>&1 || true
   awk '$1 == ">" {print $NF}' "$WORK/$name.perf" | sort -g >"$WORK/$name.lat"
   local n qps
   n=$(wc -l <"$WORK/$name.lat")

@@ -44,6 +44,14 @@ public class EdgeCommandLineTests
     }
 
     [Fact]
+    public void Geo_data_file_defaults_to_the_data_directory_and_can_be_named()
+    {
+        Assert.Null(Parse("--node-id", "n", "--public-key", "A", "--config", "f").Options!.GeoDataFile);
+        Assert.Equal(Path.GetFullPath("g/geo.json"), Parse("--node-id", "n", "--public-key", "A", "--config", "f", "--geo-data", "g/geo.json").Options!.GeoDataFile);
+        Assert.Contains("--geo-data", EdgeCommandLine.HelpText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Node_key_comes_from_the_environment_when_not_on_the_command_line()
     {
         var r = EdgeCommandLine.Parse(["--node-id", "n", "--control-plane", "http://127.0.0.1:1", "--public-key", "AAAA"],

@@ -174,6 +174,8 @@ public static class ApiEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        Gtm.Policy.GtmPolicyEndpoints.MapGtmPolicyApi(api);
+
         api.MapGet("/domains/{id:guid}/live", async (Guid id, ClaimsPrincipal user, DomainService domains, ILiveStateSource live, CancellationToken ct) =>
             await domains.FindAsync(Org(user), id, ct) is { } h ? Results.Ok(await live.ForHostnameAsync(h, ct)) : NotFound())
             .WithName("GetLiveState")

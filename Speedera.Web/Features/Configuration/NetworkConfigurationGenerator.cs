@@ -36,6 +36,7 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
         var nodes = await db.EdgeNodes.AsNoTracking().ToListAsync(cancellationToken);
         var hostnames = await db.Hostnames.AsNoTracking().Include(h => h.Addresses)
             .Where(h => h.Verification == VerificationState.Active).ToListAsync(cancellationToken);
+        var gtmPolicies = await db.GtmPolicies.AsNoTracking().ToDictionaryAsync(p => p.HostnameId, cancellationToken);
 
         var edgeServers = servers.Select(s => new Server(
             ServerId(s),
@@ -88,6 +89,9 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
         var configHostnames = new List<Hostname>();
         foreach (var h in hostnames.Where(IsPublishable))
         {
+            var (regions, geoproximity) = !h.Services.HasFlag(HostnameServices.Cdn) && gtmPolicies.TryGetValue(h.Id, out var policy)
+                ? Gtm.Policy.GtmPolicy.FromJson(policy.PolicyJson).ToConfiguration(CustomerServerId)
+                : (null, null);
             var hostname = new Hostname
             {
                 Name = h.Name,
@@ -105,6 +109,8 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
                 Cache = h.Services.HasFlag(HostnameServices.Cdn)
                     ? new CacheSettings(h.Origin ?? "", h.OriginScheme, h.OriginPort, h.OriginHostHeader, h.CacheDefaultTtl, h.HonorOriginHeaders, [])
                     : null,
+                Regions = regions,
+                Geoproximity = geoproximity,
             };
             configHostnames.Add(hostname);
 

@@ -15,7 +15,7 @@ internal static class BenchNetwork
     {
         Version = 1,
         GeneratedAt = DateTimeOffset.UnixEpoch,
-        Pops = [new("p1", "Pop 1", "A", "US", 0, 0, "n1"), new("p2", "Pop 2", "B", "DE", 0, 0, "n2"), new("p3", "Pop 3", "C", "JP", 0, 0, "n3")],
+        Pops = [new("p1", "Pop 1", "Ashburn", "US", 39.04, -77.49, "n1"), new("p2", "Pop 2", "Frankfurt", "DE", 50.11, 8.68, "n2"), new("p3", "Pop 3", "Tokyo", "JP", 35.68, 139.69, "n3")],
         Servers =
         [
             new("s1", "p1", "192.0.2.1", ServerKind.Customer, [Http]),
@@ -40,6 +40,14 @@ internal static class BenchNetwork
             Host("www.bench.test", false, [new("s1", "http", 3, false), new("s2", "http", 2, false), new("s3", "http", 1, false)]),
             Host("failover.bench.test", false, [new("s1", "http", 1, false), new("s4", "http", 1, true)]),
             Host("geo.bench.test", true, [new("s1", "http", 1, false), new("s2", "http", 1, false), new("s3", "http", 1, false)]),
+
+            // Region routing (the seed customer's "Europe → London" kind): Europe → p2, the US → p1, everyone else → p3.
+            Host("region.bench.test", false, [new("s1", "http", 1, false), new("s2", "http", 1, false), new("s3", "http", 1, false)]) with
+            {
+                Regions = new RegionRouting(
+                    [new RegionRule(RegionKind.Continent, "EU", ["pop:p2", "s1"]), new RegionRule(RegionKind.Country, "US", ["s1", "s2"])],
+                    ["s3"]),
+            },
         ],
         Probes = new ProbeSettings(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), 100, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5),
             TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(2), [LatencyMethod.Icmp], new Dictionary<string, IReadOnlyList<string>>(), new Dictionary<string, IReadOnlyList<string>>()),

@@ -23,6 +23,18 @@ using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMini
 var options = new DnsServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, port), RateLimitResponsesPerSecond = 0, UdpReceiveLoops = ArgValue("--udp-threads", 0), UdpBatching = ArgValue("--udp-batching", 1) != 0, UdpSockets = ArgValue("--udp-sockets", 0), UdpHelpersOnDemand = ArgValue("--udp-on-demand", 1) != 0 };
 var host = new DnsServerHost(options, () => config, state, loggerFactory);
 
+// Region routing needs the geo data: compiled from tools/geodata as the control plane does (unless --no-geo).
+if (!args.Contains("--no-geo") && Speedera.Web.Features.Gtm.Geo.GeoDataCompiler.FindSourceDirectory() is { } geoSource)
+{
+    var geo = Speedera.Web.Features.Gtm.Geo.GeoDataCompiler.Compile(geoSource);
+    state.Geo.Set(geo);
+    Console.WriteLine($"geo data {geo.Source}: {geo.V4RangeCount} IPv4 and {geo.V6RangeCount} IPv6 ranges");
+}
+else
+{
+    Console.WriteLine("geo data: none (region.bench.test answers its default)");
+}
+
 if (micro)
 {
     // The node's own wiring: EdgeMetrics hands the stats its latency histogram, an OpenTelemetry provider collects it.
@@ -77,6 +89,9 @@ static void RunMicro(DnsRequestProcessor processor, int queries)
         ("www.bench.test", DnsRecordType.A, false, null),
         ("WwW.BeNcH.TeSt", DnsRecordType.A, true, null),
         ("geo.bench.test", DnsRecordType.A, true, "198.51.100.0/24"),
+        ("region.bench.test", DnsRecordType.A, true, "193.0.6.0/24"),
+        ("region.bench.test", DnsRecordType.A, true, "52.95.110.0/24"),
+        ("region.bench.test", DnsRecordType.A, false, null),
         ("failover.bench.test", DnsRecordType.A, true, null),
         ("static.bench.test", DnsRecordType.A, true, null),
         ("missing.bench.test", DnsRecordType.A, true, null),

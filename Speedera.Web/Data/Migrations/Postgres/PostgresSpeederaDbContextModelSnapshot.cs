@@ -1465,6 +1465,29 @@ namespace Speedera.Web.Data.Migrations.Postgres
                     b.ToTable("EmailAttachments", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.Gtm.Policy.GtmPolicyEntity", b =>
+                {
+                    b.Property<Guid>("HostnameId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("PolicyJson")
+                        .IsRequired()
+                        .HasMaxLength(64000)
+                        .HasColumnType("character varying(64000)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("HostnameId");
+
+                    b.ToTable("GtmPolicies", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Incidents.AlertStateEntity", b =>
                 {
                     b.Property<string>("Key")
@@ -2336,6 +2359,15 @@ namespace Speedera.Web.Data.Migrations.Postgres
                     b.HasOne("Speedera.Web.Data.EmailMessage", null)
                         .WithMany("Attachments")
                         .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Gtm.Policy.GtmPolicyEntity", b =>
+                {
+                    b.HasOne("Speedera.Web.Data.HostnameEntity", null)
+                        .WithOne()
+                        .HasForeignKey("Speedera.Web.Features.Gtm.Policy.GtmPolicyEntity", "HostnameId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1470,6 +1470,29 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                     b.ToTable("EmailAttachments", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.Gtm.Policy.GtmPolicyEntity", b =>
+                {
+                    b.Property<Guid>("HostnameId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("PolicyJson")
+                        .IsRequired()
+                        .HasMaxLength(64000)
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.HasKey("HostnameId");
+
+                    b.ToTable("GtmPolicies", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Incidents.AlertStateEntity", b =>
                 {
                     b.Property<string>("Key")
@@ -2341,6 +2364,15 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                     b.HasOne("Speedera.Web.Data.EmailMessage", null)
                         .WithMany("Attachments")
                         .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Gtm.Policy.GtmPolicyEntity", b =>
+                {
+                    b.HasOne("Speedera.Web.Data.HostnameEntity", null)
+                        .WithOne()
+                        .HasForeignKey("Speedera.Web.Features.Gtm.Policy.GtmPolicyEntity", "HostnameId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1456,6 +1456,29 @@ namespace Speedera.Web.Data.Migrations.Sqlite
                     b.ToTable("EmailAttachments", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.Gtm.Policy.GtmPolicyEntity", b =>
+                {
+                    b.Property<Guid>("HostnameId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PolicyJson")
+                        .IsRequired()
+                        .HasMaxLength(64000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("HostnameId");
+
+                    b.ToTable("GtmPolicies", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Incidents.AlertStateEntity", b =>
                 {
                     b.Property<string>("Key")
@@ -2327,6 +2350,15 @@ namespace Speedera.Web.Data.Migrations.Sqlite
                     b.HasOne("Speedera.Web.Data.EmailMessage", null)
                         .WithMany("Attachments")
                         .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Gtm.Policy.GtmPolicyEntity", b =>
+                {
+                    b.HasOne("Speedera.Web.Data.HostnameEntity", null)
+                        .WithOne()
+                        .HasForeignKey("Speedera.Web.Features.Gtm.Policy.GtmPolicyEntity", "HostnameId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,9 @@
+using Microsoft.EntityFrameworkCore;
+using Speedera.Web.Features.Gtm.Policy;
+
+namespace Speedera.Web.Data;
+
+public partial class SpeederaDbContext
+{
+    public DbSet<GtmPolicyEntity> GtmPolicies => Set<GtmPolicyEntity>();
+}
