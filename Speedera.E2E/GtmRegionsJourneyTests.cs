@@ -37,10 +37,11 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
         var page = await SignUpAndLogInAsync();
         var name = $"track-{Guid.NewGuid().ToString("N")[..8]}.speedera.net";
         await page.GotoAsync("/domains");
-        await page.CheckAsync("input[type=radio][value=ServiceZone]");
-        await page.FillAsync("#Input\\.Name", name);
-        await page.SetCheckedAsync("input[type=checkbox][name='Input.Gtm']", true);
-        await page.SetCheckedAsync("input[type=checkbox][name='Input.Cdn']", false);
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        // The domain form is interactive MudBlazor (same steps as CustomerNetworkJourneyTests); the kind defaults to a service-zone name.
+        await page.FillAsync(CustomerNetworkJourneyTests.Field("domain-name-input"), name);
+        await page.SetCheckedAsync(CustomerNetworkJourneyTests.Field("domain-gtm"), true);
+        await page.SetCheckedAsync(CustomerNetworkJourneyTests.Field("domain-cdn"), false);
         await page.ClickAsync("[data-testid=add-domain]");
         await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"));
         var id = page.Url[^36..];
