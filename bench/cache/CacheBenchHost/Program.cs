@@ -40,6 +40,7 @@ public static class Program
         var inline = true;
         var zeroCopy = true;
         var fastHits = true;
+        string? statusSite = null;
         for (var i = 0; i < args.Length - 1; i += 2)
         {
             switch (args[i])
@@ -52,6 +53,7 @@ public static class Program
                 case "--inline": inline = bool.Parse(args[i + 1]); break;
                 case "--zero-copy": zeroCopy = bool.Parse(args[i + 1]); break;
                 case "--fast-hits": fastHits = bool.Parse(args[i + 1]); break;
+                case "--status-site": statusSite = args[i + 1]; break;
                 case "--memory-mb": memoryMb = long.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
@@ -78,6 +80,7 @@ public static class Program
             InlineScheduling = inline,
             ZeroCopySend = zeroCopy,
             FastHits = fastHits,
+            StatusSite = statusSite is null ? null : StatusSiteFrom(statusSite),
         };
         await using var host = new CacheServerHost(options, () => configuration);
         await host.StartAsync();
@@ -97,6 +100,33 @@ public static class Program
         await stop.Task;
         Console.WriteLine($"requests answered by the connection-level hit path: {host.FastHits}");
         return 0;
+    }
+
+    /// <summary>
+    /// bench/status: the files of DIR (index.html, history.rss, history.atom, summary.json) as a signed status site, served
+    /// for status.speedera.net the way an edge node serves the control plane's.
+    /// </summary>
+    private static Func<Speedera.Edge.ControlPlane.StatusSiteContent?> StatusSiteFrom(string directory)
+    {
+        string Type(string name) => Path.GetExtension(name) switch
+        {
+            ".html" => "text/html; charset=utf-8",
+            ".rss" => "application/rss+xml; charset=utf-8",
+            ".atom" => "application/atom+xml; charset=utf-8",
+            _ => "application/json; charset=utf-8",
+        };
+        var files = Directory.GetFiles(directory)
+            .Select(f => new Speedera.Core.Status.StatusSiteFile(Path.GetFileName(f) == "index.html" ? "/" : "/" + Path.GetFileName(f), Type(f), File.ReadAllBytes(f)))
+            .ToList();
+        using var key = ConfigurationKeys.CreateSigningKey();
+        var envelope = Speedera.Core.Status.SignedStatusSite.Sign(new Speedera.Core.Status.StatusSiteDocument(1, DateTimeOffset.UtcNow, files), key);
+        if (!envelope.TryVerify(key, out var site, out var error))
+        {
+            throw new InvalidOperationException(error);
+        }
+
+        var content = new Speedera.Edge.ControlPlane.StatusSiteContent(envelope, site!);
+        return () => content;
     }
 
     internal static NetworkConfiguration Configuration(IReadOnlyList<string> hosts, IPEndPoint origin) => new()
