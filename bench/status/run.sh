@@ -40,11 +40,13 @@ PY
 fi
 
 if [[ -z "${SKIP_WRK:-}" ]]; then
-  site="${STATUS_FILES:-$here/sample}"
+  # The files an edge served in the last outage scenario (part 1 writes them), else the committed sample.
+  site="${STATUS_FILES:-}"
+  [[ -n "$site" ]] || { [[ -f "$repo/test-output/status/edge/index.html" ]] && site="$repo/test-output/status/edge" || site="$here/sample"; }
   echo "== wrk: status page from $site (edge cache role vs nginx, same files)"
   work="$(mktemp -d)"; chmod 755 "$work"
   pids=()
-  cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; sleep 0.3; rm -rf "$work"; }
+  cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; sleep 0.3; rm -rf "$work"; }
   trap cleanup EXIT
   mkdir -p "$work/www" "$work/tmp"
   cp "$site"/* "$work/www/"

@@ -114,6 +114,14 @@ public sealed class StatusSiteOutageTests(ITestOutputHelper output) : ControlPla
         await ValidateFeedAsync("rss", rss);
         await ValidateFeedAsync("atom", atom);
 
+        // The files as the edge served them during the outage: a sample to look at, and bench/status's wrk input.
+        var keep = Path.Combine(RepoRoot(), "test-output", "status", "edge");
+        Directory.CreateDirectory(keep);
+        await File.WriteAllTextAsync(Path.Combine(keep, "index.html"), page);
+        await File.WriteAllTextAsync(Path.Combine(keep, "history.rss"), rss);
+        await File.WriteAllTextAsync(Path.Combine(keep, "history.atom"), atom);
+        await File.WriteAllTextAsync(Path.Combine(keep, "summary.json"), summary);
+
         var mailDir = Path.Combine(dataDirectory, "mail");
         var mail = await EventuallyAsync(() => Directory.Exists(mailDir)
             ? Directory.GetFiles(mailDir, "*.eml").Select(File.ReadAllText).FirstOrDefault(m => m.Contains("noc-pager@example.test", StringComparison.Ordinal) && m.Contains("edge-b", StringComparison.Ordinal))
