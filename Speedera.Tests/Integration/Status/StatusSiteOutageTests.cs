@@ -62,7 +62,7 @@ public sealed class StatusSiteOutageTests(ITestOutputHelper output) : ControlPla
             "--roles", "cache", "--cache-listen", $"127.0.0.1:{cachePorts[id]}");
         Nodes.Add(StartNode("edge-a"));
         Nodes.Add(StartNode("edge-b"));
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         async Task<(HttpStatusCode Status, string Body)> EdgeAsync(string path)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{cachePorts["edge-a"]}{path}");
@@ -72,8 +72,9 @@ public sealed class StatusSiteOutageTests(ITestOutputHelper output) : ControlPla
                 using var response = await http.SendAsync(request);
                 return (response.StatusCode, await response.Content.ReadAsStringAsync());
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
+                // A loaded machine can hold an answer past the client's timeout; the callers wait and ask again.
                 return (0, "");
             }
         }
