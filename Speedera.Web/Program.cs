@@ -6,6 +6,7 @@ using Speedera.Web.Features.Api;
 using Speedera.Web.Features.Billing;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Metrics;
+using Speedera.Web.Features.Traffic;
 using Speedera.Web.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -51,6 +52,7 @@ app.MapEdgeApi();
 Speedera.Web.Features.Status.StatusEndpoints.MapStatusSite(app);
 app.MapCustomerApi();
 app.MapBilling();
+app.MapTrafficExports();
 app.MapPortalMetrics();
 app.MapThemePreference();
 app.MapStaticAssets();

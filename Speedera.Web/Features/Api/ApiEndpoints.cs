@@ -230,6 +230,7 @@ public static class ApiEndpoints
             .Produces<PurgeDto>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        Traffic.TrafficEndpoints.MapTrafficApi(api);
         return endpoints;
     }
 

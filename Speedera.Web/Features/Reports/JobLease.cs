@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Speedera.Web.Data;
 
 namespace Speedera.Web.Features.Reports;
@@ -112,9 +113,16 @@ public static class TrafficServiceCollectionExtensions
             .Validate(o => o.ClientGroupRetention > TimeSpan.Zero && o.MaintenanceInterval > TimeSpan.Zero, "Speedera:Traffic:ClientGroupRetention and MaintenanceInterval must be positive.")
             .ValidateOnStart();
         services.AddSingleton<ITrafficStore, RelationalTrafficStore>();
+        services.AddSingleton<Components.Shared.WorldMapGeometry>();
+        services.AddSingleton<Traffic.TrafficService>();
+        services.TryAddSingleton<Traffic.IVisitorLocator, Traffic.UnknownVisitorLocator>();
         services.AddSingleton<IUploadConsumer, ClientGroupsConsumer>();
         services.AddSingleton<TrafficMaintenanceService>();
         services.AddHostedService(sp => sp.GetRequiredService<TrafficMaintenanceService>());
+        services.AddOptions<Demo.TrafficGeneratorOptions>().BindConfiguration(Demo.TrafficGeneratorOptions.Section)
+            .Validate(o => o.QueriesPerSecond is > 0 and <= 1000 && o.RequestsPerSecond is >= 0 and <= 1000, "Speedera:Demo:TrafficGenerator rates must be 1-1000 queries and 0-1000 requests a second.")
+            .ValidateOnStart();
+        services.AddHostedService<Demo.TrafficGenerator>();
         return services;
     }
 }
