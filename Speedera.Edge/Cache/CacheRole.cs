@@ -64,6 +64,7 @@ public sealed partial class CacheRole : IEdgeRole
         var connection = context.Services.GetService<ControlPlaneConnection>();
         loops = Task.WhenAll(
             UsageLoopAsync(stopping.Token),
+            connection is null ? Task.CompletedTask : RealtimeLoopAsync(connection.Client, stopping.Token),
             connection is null ? Task.CompletedTask : PurgeLoopAsync(connection.Client, stopping.Token));
     }
 
@@ -102,6 +103,49 @@ public sealed partial class CacheRole : IEdgeRole
         {
         }
     }
+
+    /// <summary>Every second, the seconds just finished go to the control plane's live view (best effort, never spooled).</summary>
+    private async Task RealtimeLoopAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), context.TimeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var rows = Host?.Usage.DrainSeconds(RealtimeKeep) ?? [];
+                if (rows.Count == 0)
+                {
+                    continue;
+                }
+
+                var report = new RealtimeReport(context.Options.NodeId, Host!.Usage.PopId, rows.Count > RealtimeReport.MaxRows ? rows.Skip(rows.Count - RealtimeReport.MaxRows).ToList() : rows);
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(2));
+                    using var response = await client.PostAsJsonAsync(RealtimeReport.Path, report, RealtimeJson.Default.RealtimeReport, timeout.Token).ConfigureAwait(false);
+                    if (!response.IsSuccessStatusCode && realtimeFailures++ % 60 == 0)
+                    {
+                        LogRealtimeFailed(logger, $"control plane answered {(int)response.StatusCode}");
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    // Dropped: the minute rollups carry the durable figures. Said once a minute at most.
+                    if (realtimeFailures++ % 60 == 0)
+                    {
+                        LogRealtimeFailed(logger, ex.Message);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static readonly TimeSpan RealtimeKeep = TimeSpan.FromSeconds(10);
+    private long realtimeFailures;
 
     private void DrainUsage(bool includeCurrent)
     {
@@ -172,4 +216,7 @@ public sealed partial class CacheRole : IEdgeRole
 
     [LoggerMessage(EventId = 5302, Level = LogLevel.Warning, Message = "Could not poll purge orders: {Error}")]
     private static partial void LogPurgePollFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 5399, Level = LogLevel.Warning, Message = "Real-time report not delivered (dropped; minute rollups are unaffected): {Error}")]
+    private static partial void LogRealtimeFailed(ILogger logger, string error);
 }

@@ -11,7 +11,10 @@ public sealed class UsageAggregator
 {
     // A request records into the minute it finished in; a short grace keeps a drain from racing a late increment.
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
+    private static readonly long UnixEpochSeconds = DateTimeOffset.UnixEpoch.UtcTicks / TimeSpan.TicksPerSecond;
     private readonly ConcurrentDictionary<(long Minute, string Hostname), Counters> _rows = new();
+    // The live view's per-second counts (requests, bytes), drained every second; bounded by the drain.
+    private readonly ConcurrentDictionary<(long Second, string Hostname), SecondCounters> _seconds = new();
     private readonly TimeProvider _time;
     // Totals of drained rows, so totals since start (for metrics) cost the request path nothing.
     private readonly Lock _totalsGate = new();
@@ -27,6 +30,11 @@ public sealed class UsageAggregator
     public string PopId { get; }
 
     public string NodeId { get; }
+
+    private sealed class SecondCounters
+    {
+        public long Requests, BytesToClients;
+    }
 
     private sealed class Counters
     {
@@ -55,7 +63,15 @@ public sealed class UsageAggregator
 
     public void Record(string hostname, int status, long bytesToClient, long bytesFromOrigin, bool hit)
     {
-        var minute = _time.GetUtcNow().UtcTicks / TimeSpan.TicksPerMinute;
+        var ticks = _time.GetUtcNow().UtcTicks;
+        var minute = ticks / TimeSpan.TicksPerMinute;
+        var s = _seconds.GetOrAdd((ticks / TimeSpan.TicksPerSecond, hostname), static _ => new SecondCounters());
+        Interlocked.Increment(ref s.Requests);
+        if (bytesToClient != 0)
+        {
+            Interlocked.Add(ref s.BytesToClients, bytesToClient);
+        }
+
         var c = _rows.GetOrAdd((minute, hostname), static _ => new Counters());
         Interlocked.Increment(ref c.Requests);
         if (bytesToClient != 0)
@@ -84,6 +100,29 @@ public sealed class UsageAggregator
         {
             Interlocked.Increment(ref c.Misses);
         }
+    }
+
+    /// <summary>
+    /// Removes and returns finished seconds (Unix seconds) for the live view. Seconds older than
+    /// <paramref name="keep"/> are dropped unsent: nobody watches them live any more.
+    /// </summary>
+    public IReadOnlyList<Speedera.Core.Reports.RealtimeRow> DrainSeconds(TimeSpan keep)
+    {
+        var nowTicks = _time.GetUtcNow().UtcTicks;
+        long current = nowTicks / TimeSpan.TicksPerSecond;
+        long oldest = (nowTicks - keep.Ticks) / TimeSpan.TicksPerSecond;
+        var rows = new List<Speedera.Core.Reports.RealtimeRow>();
+        foreach (var key in _seconds.Keys)
+        {
+            // Give the just-finished second a moment for requests completing on other threads.
+            if (key.Second < current - 1 && _seconds.TryRemove(key, out var c) && key.Second >= oldest)
+            {
+                rows.Add(new(key.Second - UnixEpochSeconds, key.Hostname, Interlocked.Read(ref c.Requests), Interlocked.Read(ref c.BytesToClients)));
+            }
+        }
+
+        rows.Sort((a, b) => a.Second != b.Second ? a.Second.CompareTo(b.Second) : string.CompareOrdinal(a.Hostname, b.Hostname));
+        return rows;
     }
 
     /// <summary>

@@ -3,6 +3,7 @@
 // the viewer's time zone, which the server passes with the data.
 import ApexCharts from "apexcharts";
 import "apexcharts/dist/apexcharts.css";
+import "./apexcharts-legend.css";
 
 type Unit = "bytes" | "bitrate" | "rate" | "percent" | "count";
 
@@ -27,7 +28,7 @@ interface ChartSpec {
   dayLabels: boolean;
   stacked: boolean;
   horizontal: boolean;
-  categories?: string[];
+  categories?: string[] | null;
   series: SeriesSpec[];
   markers: MarkerSpec[];
   title?: string;
@@ -90,7 +91,8 @@ function options(spec: ChartSpec): ApexCharts.ApexOptions {
   const dark = document.body.classList.contains("theme-dark");
   const axisLabel = timeFormatter(spec.timeZone, spec.dayLabels, false);
   const tooltipLabel = timeFormatter(spec.timeZone, spec.dayLabels, true);
-  const isCategory = spec.categories !== undefined;
+  // The server sends null for time series charts.
+  const isCategory = Array.isArray(spec.categories);
   const series = spec.series.map((s) =>
     isCategory ? { name: s.name, data: s.values ?? [] } : { name: s.name, data: (s.points ?? []).map(([x, y]) => ({ x, y })) },
   );
@@ -120,7 +122,7 @@ function options(spec: ChartSpec): ApexCharts.ApexOptions {
     plotOptions: { bar: { horizontal: spec.horizontal, borderRadius: 2 } },
     grid: { borderColor: dark ? "#3a3f4b" : "#e3e6ea" },
     xaxis: isCategory
-      ? { categories: spec.categories, labels: spec.horizontal ? { formatter: (v: string) => formatValue(spec.unit, Number(v)) } : {} }
+      ? { categories: spec.categories ?? [], tickAmount: 3, labels: spec.horizontal ? { formatter: (v: string) => formatValue(spec.unit, Number(v)) } : {} }
       : { type: "datetime", labels: { datetimeUTC: false, formatter: (_v: string, ts?: number) => axisLabel(ts ?? 0) } },
     yaxis: {
       labels: spec.horizontal ? {} : { formatter: (v: number) => formatValue(spec.unit, v) },

@@ -85,7 +85,7 @@ public sealed partial class TrafficGenerator(
                 if (time.GetUtcNow() >= refreshAt)
                 {
                     hostnames = await HostnamesAsync(stoppingToken);
-                    refreshAt = time.GetUtcNow().AddSeconds(30);
+                    refreshAt = time.GetUtcNow().AddSeconds(10);
                 }
 
                 // A slow swell over ten minutes, so the graphs show a shape rather than a flat line.

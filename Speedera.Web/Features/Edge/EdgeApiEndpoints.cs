@@ -30,6 +30,7 @@ public static partial class EdgeApiEndpoints
         api.MapGet("/geodata", Gtm.Geo.GeoDataService.GetForNode);
         Content.PurgeEdgeEndpoints.MapPurgeEdgeEndpoints(api);
         Status.StatusEndpoints.MapStatusSiteEdgeEndpoint(api);
+        Traffic.RealtimeEndpoints.MapRealtimeIngest(api);
         endpoints.MapConfigurationDownloads();
         return endpoints;
     }

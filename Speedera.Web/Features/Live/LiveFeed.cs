@@ -13,6 +13,9 @@ public enum LiveTopic
     Incidents,
     StatusSitePublished,
     PurgeResults,
+
+    /// <summary>A cache node reported its last seconds of traffic (the real-time panel).</summary>
+    Realtime,
 }
 
 /// <summary>One change: its topic, the edge node that caused it (if any), and when the control plane saw it.</summary>

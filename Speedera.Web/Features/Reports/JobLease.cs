@@ -115,6 +115,7 @@ public static class TrafficServiceCollectionExtensions
         services.AddSingleton<ITrafficStore, RelationalTrafficStore>();
         services.AddSingleton<Components.Shared.WorldMapGeometry>();
         services.AddSingleton<Traffic.TrafficService>();
+        services.AddSingleton<Traffic.RealtimeBuffer>();
         services.TryAddSingleton<Traffic.IVisitorLocator, Traffic.UnknownVisitorLocator>();
         services.AddSingleton<IUploadConsumer, ClientGroupsConsumer>();
         services.AddSingleton<TrafficMaintenanceService>();

@@ -90,9 +90,8 @@ public sealed partial class TrafficPage
         var subject = selected;
         var now = Time.GetUtcNow();
         usage = await Traffic.UsageReportAsync(subject, range, timeZone, now);
-        decisions = subject.Services.HasFlag(Core.Configuration.HostnameServices.Gtm)
-            ? await Traffic.DecisionReportAsync(subject, range, timeZone, now)
-            : null;
+        // A CDN hostname's answers (which cache) are decisions too: shown when there are any.
+        decisions = await Traffic.DecisionReportAsync(subject, range, timeZone, now);
         StateHasChanged();
     }
 
