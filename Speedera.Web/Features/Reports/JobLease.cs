@@ -116,7 +116,7 @@ public static class TrafficServiceCollectionExtensions
         services.AddSingleton<Components.Shared.WorldMapGeometry>();
         services.AddSingleton<Traffic.TrafficService>();
         services.AddSingleton<Traffic.RealtimeBuffer>();
-        services.TryAddSingleton<Traffic.IVisitorLocator, Traffic.UnknownVisitorLocator>();
+        services.TryAddSingleton<Traffic.IVisitorLocator, Traffic.GeoVisitorLocator>();
         services.AddSingleton<IUploadConsumer, ClientGroupsConsumer>();
         services.AddSingleton<TrafficMaintenanceService>();
         services.AddHostedService(sp => sp.GetRequiredService<TrafficMaintenanceService>());

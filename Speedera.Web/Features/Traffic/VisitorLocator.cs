@@ -9,11 +9,3 @@ public interface IVisitorLocator
     /// <summary>ISO 3166-1 alpha-2 code and English name of the subnet's country, or null when unknown.</summary>
     (string Code, string Name)? Locate(string clientSubnet);
 }
-
-/// <summary>Used until an IP database is available: every subnet is of unknown country.</summary>
-public sealed class UnknownVisitorLocator : IVisitorLocator
-{
-    public string? Attribution => null;
-
-    public (string Code, string Name)? Locate(string clientSubnet) => null;
-}
