@@ -104,7 +104,7 @@ public sealed class TrafficJourneyTests(TrafficFixture fixture) : IClassFixture<
         // Real time: the panel moves within seconds of the generator's first requests.
         var started = DateTime.UtcNow;
         await page.GotoAsync($"/traffic/{cdnId}");
-        await Expect(page.Locator("[data-testid=realtime-panel]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-testid=realtime-panel]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await EventuallyAsync("the real-time panel shows requests", async () =>
         {
             var now = await page.Locator("[data-testid=realtime-now]").TextContentAsync() ?? "";
@@ -120,10 +120,11 @@ public sealed class TrafficJourneyTests(TrafficFixture fixture) : IClassFixture<
         }, TimeSpan.FromSeconds(3));
         var graphAfter = DateTime.UtcNow - started;
         await page.GotoAsync($"/traffic/{cdnId}");
+        await Expect(page.Locator("[data-testid=usage-totals]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(page.Locator("[data-testid=usage-totals]")).Not.ToContainTextAsync(" 0 requests");
         foreach (var chart in new[] { "bytes", "hits", "ratio", "origin", "status", "pops" })
         {
-            await Expect(page.Locator($"[data-testid=chart-{chart}] .apexcharts-canvas")).ToBeVisibleAsync();
+            await Expect(page.Locator($"[data-testid=chart-{chart}] .apexcharts-canvas")).ToBeVisibleAsync(new() { Timeout = 30_000 });
             Assert.True(int.Parse(await page.Locator($"[data-testid=chart-{chart}]").GetAttributeAsync("data-points") ?? "0") > 0, $"chart {chart} has no points");
         }
 
@@ -161,8 +162,8 @@ public sealed class TrafficJourneyTests(TrafficFixture fixture) : IClassFixture<
             return decisions.GetProperty("points").GetArrayLength() > 0;
         }, TimeSpan.FromSeconds(3));
         await page.GotoAsync($"/traffic/{shopId}");
-        await Expect(page.Locator("[data-testid=decision-section]")).ToBeVisibleAsync();
-        await Expect(page.Locator("[data-testid=chart-decisions] .apexcharts-canvas")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-testid=decision-section]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(page.Locator("[data-testid=chart-decisions] .apexcharts-canvas")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         Assert.True(int.Parse(await page.Locator("[data-testid=chart-decisions]").GetAttributeAsync("data-series") ?? "0") >= 1);
         await Expect(page.Locator("[data-testid=chart-reasons] .apexcharts-canvas")).ToBeVisibleAsync();
         await Expect(page.Locator("[data-testid=visitor-table]")).ToContainTextAsync("/24");
@@ -182,7 +183,7 @@ public sealed class TrafficJourneyTests(TrafficFixture fixture) : IClassFixture<
                 await page.ReloadAsync();
             }
 
-            await Expect(page.Locator("[data-testid=chart-bytes] .apexcharts-canvas, [data-testid=chart-decisions] .apexcharts-canvas").First).ToBeVisibleAsync();
+            await Expect(page.Locator("[data-testid=chart-bytes] .apexcharts-canvas, [data-testid=chart-decisions] .apexcharts-canvas").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
             await page.WaitForTimeoutAsync(1500);
             await BrowserFixture.ScreenshotAsync(page, $"traffic/{name}-{theme}");
         }

@@ -28,6 +28,12 @@ public sealed partial class TrafficPage
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
+    /// <summary>Present while pre-rendering: lets an id of another organization answer 404.</summary>
+    [CascadingParameter]
+    private HttpContext? HttpContext { get; set; }
+
+    private bool notFound;
+
     [Inject]
     private TrafficService Traffic { get; set; } = default!;
 
@@ -47,10 +53,22 @@ public sealed partial class TrafficPage
         ? ""
         : $"traffic/export/{selected.Id}?range={range.Code()}&to={Uri.EscapeDataString(usage.To.ToString("O"))}&tz={Uri.EscapeDataString(timeZone)}";
 
+    protected override async Task OnInitializedAsync()
+    {
+        if (Id is { } id && ((await AuthenticationState).User.OrganizationId() is not { } org || await Traffic.FindAsync(org, id) is null))
+        {
+            notFound = true;
+            if (HttpContext is { Response.HasStarted: false })
+            {
+                HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
+            }
+        }
+    }
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         // Data is loaded once, after the first interactive render: pre-rendering does not query twice.
-        if (!firstRender)
+        if (!firstRender || notFound)
         {
             return;
         }
