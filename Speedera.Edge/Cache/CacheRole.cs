@@ -118,7 +118,7 @@ public sealed partial class CacheRole : IEdgeRole
                     continue;
                 }
 
-                var report = new RealtimeReport(context.Options.NodeId, Host!.Usage.PopId, rows.Count > RealtimeReport.MaxRows ? rows.Skip(rows.Count - RealtimeReport.MaxRows).ToList() : rows);
+                var report = new RealtimeReport(context.Options.NodeId, PopOf(context) ?? Host!.Usage.PopId, rows.Count > RealtimeReport.MaxRows ? rows.Skip(rows.Count - RealtimeReport.MaxRows).ToList() : rows);
                 try
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -150,6 +150,13 @@ public sealed partial class CacheRole : IEdgeRole
     private void DrainUsage(bool includeCurrent)
     {
         var rows = Host?.Usage.Drain(includeCurrent) ?? [];
+
+        // A cache that started before its first configuration did not know its POP yet: name it now.
+        if (rows.Count > 0 && PopOf(context) is { } pop && rows.Any(r => r.PopId != pop))
+        {
+            rows = [.. rows.Select(r => r with { PopId = pop })];
+        }
+
         if (rows.Count > 0)
         {
             context.Uploader.Enqueue(UploadKinds.Usage, rows.ToArray(), EdgeReportJson.Default.UsageRollupArray);
