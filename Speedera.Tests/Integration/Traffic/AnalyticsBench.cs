@@ -71,11 +71,14 @@ public sealed class AnalyticsBench(ITestOutputHelper output) : IAsyncLifetime
                     for (var t = nowMinute.AddDays(-days); t < nowMinute; t = t < cutoff ? t.AddHours(1) : t.AddMinutes(1))
                     {
                         long requests = 1 + ((h + p + t.Minute) % 20);
-                        yield return new UsageRollup(t, name, pop, "bench-node", requests, requests * 10_000, requests * 1_000, requests, 0, 0, 0, requests / 2, requests - (requests / 2));
+                        yield return new UsageRollup(t, name, pop, NodeOf(worker), requests, requests * 10_000, requests * 1_000, requests, 0, 0, 0, requests / 2, requests - (requests / 2));
                     }
                 }
             }
         }
+
+        // Each writer plays one cache node uploading its own rollups, as nodes do.
+        static string NodeOf(int worker) => $"bench-node-{worker}";
 
         long rows = 0;
         var ingest = Stopwatch.StartNew();
@@ -86,7 +89,7 @@ public sealed class AnalyticsBench(ITestOutputHelper output) : IAsyncLifetime
                 await using var scope = factory.Services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
                 await using var tx = await db.Database.BeginTransactionAsync();
-                await store.AddUsageAsync(db, "bench-node", batch, default);
+                await store.AddUsageAsync(db, NodeOf(w), batch, default);
                 await tx.CommitAsync();
                 Interlocked.Add(ref rows, batch.Length);
             }

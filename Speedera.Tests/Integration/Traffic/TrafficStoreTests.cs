@@ -137,6 +137,62 @@ public abstract class TrafficStoreTests<TFactory>(TFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Network_wide_queries_read_the_per_pop_totals_which_match_the_hostname_rows_before_and_after_downsampling()
+    {
+        var old = Now.AddDays(-3);
+        var hour = new DateTimeOffset(old.Year, old.Month, old.Day, old.Hour, 0, 0, TimeSpan.Zero);
+        var (services, store, clock) = Start(hour.AddMinutes(30));
+        var pop = "p" + Guid.NewGuid().ToString("N")[..10];
+        var node = "n-" + Guid.NewGuid().ToString("N");
+        var hosts = Enumerable.Range(0, 150).Select(_ => Host()).ToList();
+
+        // 300 rows in one batch (PostgreSQL takes the COPY path from 200), then the same keys again: counts add up.
+        UsageRollup[] Batch(DateTimeOffset at) => [.. hosts.SelectMany((h, i) => new[]
+        {
+            new UsageRollup(at, h, pop, node, i + 1, 100, 10, i + 1, 0, 0, 0, 1, i),
+            new UsageRollup(at.AddMinutes(1), h, pop, node, 2, 200, 20, 2, 0, 0, 0, 1, 1),
+        })];
+        long perBatch = hosts.Select((_, i) => i + 1L + 2).Sum();
+        await IngestAsync(services, db => store.AddUsageAsync(db, node, Batch(hour.AddMinutes(5)), default));
+        await IngestAsync(services, db => store.AddUsageAsync(db, node, Batch(hour.AddMinutes(5)), default));
+
+        // Fresh traffic too, inside today's minute window.
+        clock.SetUtcNow(Now);
+        await IngestAsync(services, db => store.AddUsageAsync(db, node, Batch(Now.AddMinutes(-20)), default));
+
+        var day = await store.UsageAsync(new TrafficQuery(null, Now.AddHours(-1), Now, TimeSpan.FromMinutes(1)));
+        Assert.Equal(perBatch, day.Points.Where(p => p.Key == pop).Sum(p => p.Requests));
+        Assert.Equal(hosts.Count * 300L, day.Points.Where(p => p.Key == pop).Sum(p => p.BytesToClients));
+        var byNode = await store.UsageAsync(new TrafficQuery(null, Now.AddHours(-1), Now, TimeSpan.FromMinutes(5), UsageSplit.Node));
+        Assert.Equal(perBatch, byNode.Points.Where(p => p.Key == node).Sum(p => p.Requests));
+        var one = await store.UsageAsync(new TrafficQuery([hosts[7]], Now.AddHours(-1), Now, TimeSpan.FromMinutes(1)));
+        Assert.Equal(8 + 2, one.Points.Sum(p => p.Requests));
+
+        // The three-day-old minutes move to hours for both tables; the network-wide week still adds up.
+        await store.MaintainAsync(clock.GetUtcNow());
+        using (var scope = services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+            Assert.Equal(0, await db.UsagePopMinutes.CountAsync(u => u.PopId == pop && u.Minute < Now.UtcDateTime.AddDays(-2)));
+            Assert.Equal(2 * perBatch, (await db.UsagePopHourly.SingleAsync(u => u.PopId == pop)).Requests);
+        }
+
+        var week = await store.UsageAsync(new TrafficQuery(null, Now.AddDays(-7), Now, TimeSpan.FromHours(1)));
+        Assert.Equal(3 * perBatch, week.Points.Where(p => p.Key == pop).Sum(p => p.Requests));
+        var weekByHost = await store.UsageAsync(new TrafficQuery(hosts, Now.AddDays(-7), Now, TimeSpan.FromHours(1)));
+        Assert.Equal(3 * perBatch, weekByHost.Points.Sum(p => p.Requests));
+
+        // Thirteen months later the per-POP hours are gone too.
+        clock.Advance(TimeSpan.FromDays(400));
+        await store.MaintainAsync(clock.GetUtcNow());
+        using (var scope = services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+            Assert.Equal(0, await db.UsagePopHourly.CountAsync(u => u.PopId == pop));
+        }
+    }
+
+    [Fact]
     public async Task Decisions_keep_their_reason_per_interval()
     {
         var (services, store, _) = Start();

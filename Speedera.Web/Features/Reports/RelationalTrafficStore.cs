@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
 using Speedera.Core.Cache;
 using Speedera.Core.Gtm;
 using Speedera.Web.Data;
@@ -18,9 +20,12 @@ namespace Speedera.Web.Features.Reports;
 public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, IOptions<TrafficStoreOptions> options, TimeProvider time, ILogger<RelationalTrafficStore> logger) : ITrafficStore
 {
     private const int RowsPerStatement = 400;
+    private const int CopyThreshold = 200;
     private static readonly string[] UsageKey = ["Minute", "Hostname", "PopId", "NodeId"];
     private static readonly string[] UsageHourKey = ["Hour", "Hostname", "PopId", "NodeId"];
     private static readonly string[] UsageCounters = ["Requests", "BytesToClients", "BytesFromOrigin", "Status2xx", "Status3xx", "Status4xx", "Status5xx", "Hits", "Misses"];
+    private static readonly string[] PopMinuteKey = ["Minute", "PopId", "NodeId"];
+    private static readonly string[] PopHourKey = ["Hour", "PopId", "NodeId"];
     private static readonly string[] DecisionKey = ["Minute", "NodeId", "Hostname", "Address", "PopId", "Reason"];
     private static readonly string[] DecisionHourKey = ["Hour", "NodeId", "Hostname", "Address", "PopId", "Reason"];
     private static readonly string[] ClientGroupKey = ["Minute", "Hostname", "ClientSubnet", "Resolver", "NodeId"];
@@ -33,18 +38,38 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
         var cutoff = Options.MinuteCutoff(time.GetUtcNow());
         var minutes = new Dictionary<(DateTime, string, string), long[]>();
         var hours = new Dictionary<(DateTime, string, string), long[]>();
+        var popMinutes = new Dictionary<(DateTime, string), long[]>();
+        var popHours = new Dictionary<(DateTime, string), long[]>();
         foreach (var row in rows)
         {
             var minute = Truncate(row.Minute.UtcDateTime, TimeSpan.TicksPerMinute);
 
             // Late rows (a node's spool replayed after days) go straight to the hourly table they would have been moved to.
-            var (target, at) = minute < cutoff ? (hours, Truncate(minute, TimeSpan.TicksPerHour)) : (minutes, minute);
-            var key = (at, row.Hostname, row.PopId);
+            bool late = minute < cutoff;
+            var at = late ? Truncate(minute, TimeSpan.TicksPerHour) : minute;
+            Add(Sums(late ? hours : minutes, (at, row.Hostname, row.PopId)), row);
+            Add(Sums(late ? popHours : popMinutes, (at, row.PopId)), row);
+        }
+
+        // Keys in one order for every writer: concurrent uploads touching the same POP rows wait, never deadlock.
+        await UpsertAsync(db, "UsageRollups", UsageKey, UsageCounters, minutes.OrderBy(kv => kv.Key).Select(kv => UsageValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
+        await UpsertAsync(db, "UsageHourly", UsageHourKey, UsageCounters, hours.OrderBy(kv => kv.Key).Select(kv => UsageValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
+        await UpsertAsync(db, "UsagePopMinutes", PopMinuteKey, UsageCounters, popMinutes.OrderBy(kv => kv.Key).Select(kv => PopValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
+        await UpsertAsync(db, "UsagePopHourly", PopHourKey, UsageCounters, popHours.OrderBy(kv => kv.Key).Select(kv => PopValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
+
+        static long[] Sums<TKey>(Dictionary<TKey, long[]> target, TKey key)
+            where TKey : notnull
+        {
             if (!target.TryGetValue(key, out var sums))
             {
                 target[key] = sums = new long[UsageCounters.Length];
             }
 
+            return sums;
+        }
+
+        static void Add(long[] sums, UsageRollup row)
+        {
             sums[0] += row.Requests;
             sums[1] += row.BytesToClients;
             sums[2] += row.BytesFromOrigin;
@@ -55,9 +80,6 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
             sums[7] += row.Hits;
             sums[8] += row.Misses;
         }
-
-        await UpsertAsync(db, "UsageRollups", UsageKey, UsageCounters, minutes.Select(kv => UsageValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
-        await UpsertAsync(db, "UsageHourly", UsageHourKey, UsageCounters, hours.Select(kv => UsageValues(kv.Key, nodeId, kv.Value)).ToList(), cancellationToken);
     }
 
     public async Task AddDecisionsAsync(SpeederaDbContext db, string nodeId, IReadOnlyList<DecisionCountRow> rows, CancellationToken cancellationToken)
@@ -104,7 +126,33 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
         var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
         var names = query.Hostnames?.ToList();
         var rows = new List<UsageRow>();
-        if (from < cutoff)
+        if (names is null && query.Split != UsageSplit.Hostname)
+        {
+            // Network-wide by POP or node: the per-POP tables hold one row per node and interval, not one per hostname.
+            if (from < cutoff)
+            {
+                var hourly = db.UsagePopHourly.AsNoTracking().Where(u => u.Hour >= from && u.Hour < (to < cutoff ? to : cutoff));
+                var grouped = query.Split == UsageSplit.Node
+                    ? hourly.GroupBy(u => new { Time = u.Hour, Key = u.NodeId })
+                    : hourly.GroupBy(u => new { Time = u.Hour, Key = u.PopId });
+                rows.AddRange(await grouped.Select(g => new UsageRow(g.Key.Time, g.Key.Key,
+                    g.Sum(u => u.Requests), g.Sum(u => u.BytesToClients), g.Sum(u => u.BytesFromOrigin), g.Sum(u => u.Status2xx), g.Sum(u => u.Status3xx),
+                    g.Sum(u => u.Status4xx), g.Sum(u => u.Status5xx), g.Sum(u => u.Hits), g.Sum(u => u.Misses))).ToListAsync(cancellationToken));
+            }
+
+            if (to > cutoff)
+            {
+                var lower = from > cutoff ? from : cutoff;
+                var minute = db.UsagePopMinutes.AsNoTracking().Where(u => u.Minute >= lower && u.Minute < to);
+                var grouped = query.Split == UsageSplit.Node
+                    ? minute.GroupBy(u => new { Time = u.Minute, Key = u.NodeId })
+                    : minute.GroupBy(u => new { Time = u.Minute, Key = u.PopId });
+                rows.AddRange(await grouped.Select(g => new UsageRow(g.Key.Time, g.Key.Key,
+                    g.Sum(u => u.Requests), g.Sum(u => u.BytesToClients), g.Sum(u => u.BytesFromOrigin), g.Sum(u => u.Status2xx), g.Sum(u => u.Status3xx),
+                    g.Sum(u => u.Status4xx), g.Sum(u => u.Status5xx), g.Sum(u => u.Hits), g.Sum(u => u.Misses))).ToListAsync(cancellationToken));
+            }
+        }
+        else if (from < cutoff)
         {
             var hourly = db.UsageHourly.AsNoTracking().Where(u => u.Hour >= from && u.Hour < (to < cutoff ? to : cutoff));
             if (names is not null)
@@ -123,7 +171,7 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
                 g.Sum(u => u.Status4xx), g.Sum(u => u.Status5xx), g.Sum(u => u.Hits), g.Sum(u => u.Misses))).ToListAsync(cancellationToken));
         }
 
-        if (to > cutoff)
+        if (to > cutoff && (names is not null || query.Split == UsageSplit.Hostname))
         {
             var lower = from > cutoff ? from : cutoff;
             var minute = db.UsageRollups.AsNoTracking().Where(u => u.Minute >= lower && u.Minute < to);
@@ -244,7 +292,8 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
         {
             var oldestUsage = await db.UsageRollups.Where(u => u.Minute < cutoff).OrderBy(u => u.Minute).Select(u => (DateTime?)u.Minute).FirstOrDefaultAsync(cancellationToken);
             var oldestDecision = await db.DecisionCounts.Where(d => d.Minute < cutoff).OrderBy(d => d.Minute).Select(d => (DateTime?)d.Minute).FirstOrDefaultAsync(cancellationToken);
-            var oldest = oldestUsage is null ? oldestDecision : oldestDecision is null ? oldestUsage : (oldestUsage < oldestDecision ? oldestUsage : oldestDecision);
+            var oldestPop = await db.UsagePopMinutes.Where(u => u.Minute < cutoff).OrderBy(u => u.Minute).Select(u => (DateTime?)u.Minute).FirstOrDefaultAsync(cancellationToken);
+            var oldest = new[] { oldestUsage, oldestDecision, oldestPop }.Where(t => t is not null).Min();
             if (oldest is null)
             {
                 break;
@@ -266,6 +315,20 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
             await UpsertAsync(db, "UsageHourly", UsageHourKey, UsageCounters,
                 usage.Select(u => new object[] { hour, u.Hostname, u.PopId, u.NodeId, u.Requests, u.BytesToClients, u.BytesFromOrigin, u.Status2xx, u.Status3xx, u.Status4xx, u.Status5xx, u.Hits, u.Misses }).ToList(),
                 cancellationToken);
+            var pops = await db.UsagePopMinutes.AsNoTracking().Where(u => u.Minute >= hour && u.Minute < end)
+                .GroupBy(u => new { u.PopId, u.NodeId })
+                .Select(g => new
+                {
+                    g.Key.PopId, g.Key.NodeId,
+                    Requests = g.Sum(u => u.Requests), BytesToClients = g.Sum(u => u.BytesToClients), BytesFromOrigin = g.Sum(u => u.BytesFromOrigin),
+                    Status2xx = g.Sum(u => u.Status2xx), Status3xx = g.Sum(u => u.Status3xx), Status4xx = g.Sum(u => u.Status4xx), Status5xx = g.Sum(u => u.Status5xx),
+                    Hits = g.Sum(u => u.Hits), Misses = g.Sum(u => u.Misses),
+                })
+                .ToListAsync(cancellationToken);
+            await UpsertAsync(db, "UsagePopHourly", PopHourKey, UsageCounters,
+                pops.OrderBy(u => u.PopId, StringComparer.Ordinal).ThenBy(u => u.NodeId, StringComparer.Ordinal)
+                    .Select(u => new object[] { hour, u.PopId, u.NodeId, u.Requests, u.BytesToClients, u.BytesFromOrigin, u.Status2xx, u.Status3xx, u.Status4xx, u.Status5xx, u.Hits, u.Misses }).ToList(),
+                cancellationToken);
             var decisions = await db.DecisionCounts.AsNoTracking().Where(d => d.Minute >= hour && d.Minute < end)
                 .GroupBy(d => new { d.NodeId, d.Hostname, d.Address, d.PopId, d.Reason })
                 .Select(g => new { g.Key.NodeId, g.Key.Hostname, g.Key.Address, g.Key.PopId, g.Key.Reason, Count = g.Sum(d => d.Count) })
@@ -275,6 +338,7 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
             await db.SaveChangesAsync(cancellationToken);
             moved += await db.UsageRollups.Where(u => u.Minute >= hour && u.Minute < end).ExecuteDeleteAsync(cancellationToken);
             moved += await db.DecisionCounts.Where(d => d.Minute >= hour && d.Minute < end).ExecuteDeleteAsync(cancellationToken);
+            await db.UsagePopMinutes.Where(u => u.Minute >= hour && u.Minute < end).ExecuteDeleteAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
             hoursDone++;
         }
@@ -282,6 +346,7 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
         var hourlyOldest = now.UtcDateTime - Options.HourlyRetention;
         long expired = await db.UsageHourly.Where(u => u.Hour < hourlyOldest).ExecuteDeleteAsync(cancellationToken);
         expired += await db.DecisionHourly.Where(d => d.Hour < hourlyOldest).ExecuteDeleteAsync(cancellationToken);
+        await db.UsagePopHourly.Where(u => u.Hour < hourlyOldest).ExecuteDeleteAsync(cancellationToken);
         var groupsOldest = now.UtcDateTime - Options.ClientGroupRetention;
         long groups = await db.ClientGroupCounts.Where(c => c.Minute < groupsOldest).ExecuteDeleteAsync(cancellationToken);
         var result = new TrafficMaintenanceResult(hoursDone, moved, expired, groups);
@@ -317,6 +382,9 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
     private static object[] UsageValues((DateTime At, string Hostname, string PopId) key, string nodeId, long[] sums) =>
         [key.At, key.Hostname, key.PopId, nodeId, .. sums.Cast<object>()];
 
+    private static object[] PopValues((DateTime At, string PopId) key, string nodeId, long[] sums) =>
+        [key.At, key.PopId, nodeId, .. sums.Cast<object>()];
+
     private static object[] DecisionValues((DateTime At, string Hostname, string Address, string PopId, string Reason) key, string nodeId, long count) =>
         [key.At, nodeId, key.Hostname, key.Address, key.PopId, key.Reason, count];
 
@@ -340,6 +408,12 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
         }
 
         var columns = keyColumns.Concat(counters).ToArray();
+        if (rows.Count >= CopyThreshold && db.Database.GetDbConnection() is NpgsqlConnection npgsql)
+        {
+            await CopyUpsertAsync(db, npgsql, table, keyColumns, counters, columns, rows, cancellationToken);
+            return;
+        }
+
         // Parameters of the provider's own type; EF runs the statement on its connection and transaction.
         using var parameterFactory = db.Database.GetDbConnection().CreateCommand();
         for (int start = 0; start < rows.Count; start += RowsPerStatement)
@@ -367,6 +441,68 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
             sql.Append(" ON CONFLICT (").AppendJoin(", ", keyColumns.Select(c => $"\"{c}\"")).Append(") DO UPDATE SET ")
                 .AppendJoin(", ", counters.Select(c => $"\"{c}\" = \"{table}\".\"{c}\" + excluded.\"{c}\""));
             await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL, large batches: binary COPY into a temporary table, then one <c>INSERT ... SELECT ... ON CONFLICT</c> in
+    /// key order. COPY skips parsing thousands of parameters, which is most of the cost of the multi-row INSERT.
+    /// </summary>
+    private static async Task CopyUpsertAsync(
+        SpeederaDbContext db, NpgsqlConnection connection, string table, string[] keyColumns, string[] counters, string[] columns, IReadOnlyList<object[]> rows, CancellationToken cancellationToken)
+    {
+        var ownTransaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        try
+        {
+            var staging = "staging_" + table;
+            var columnList = string.Join(", ", columns.Select(c => $"\"{c}\""));
+            // Table and column names come from this class's constants, never from input.
+            string create = $"CREATE TEMP TABLE \"{staging}\" (LIKE \"{table}\") ON COMMIT DROP";
+            await db.Database.ExecuteSqlRawAsync(create, cancellationToken);
+            await using (var writer = await connection.BeginBinaryImportAsync($"COPY \"{staging}\" ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            {
+                foreach (var row in rows)
+                {
+                    await writer.StartRowAsync(cancellationToken);
+                    foreach (var value in row)
+                    {
+                        switch (value)
+                        {
+                            case DateTime t:
+                                await writer.WriteAsync(DateTime.SpecifyKind(t, DateTimeKind.Utc), NpgsqlDbType.TimestampTz, cancellationToken);
+                                break;
+                            case string text:
+                                await writer.WriteAsync(text, NpgsqlDbType.Varchar, cancellationToken);
+                                break;
+                            case long number:
+                                await writer.WriteAsync(number, NpgsqlDbType.Bigint, cancellationToken);
+                                break;
+                            default:
+                                throw new InvalidOperationException($"Unexpected {value?.GetType().Name ?? "null"} for {table}.");
+                        }
+                    }
+                }
+
+                await writer.CompleteAsync(cancellationToken);
+            }
+
+            var keys = string.Join(", ", keyColumns.Select(c => $"\"{c}\""));
+            var updates = string.Join(", ", counters.Select(c => $"\"{c}\" = \"{table}\".\"{c}\" + excluded.\"{c}\""));
+            string merge = $"INSERT INTO \"{table}\" ({columnList}) SELECT {columnList} FROM \"{staging}\" ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {updates}";
+            await db.Database.ExecuteSqlRawAsync(merge, cancellationToken);
+            string drop = $"DROP TABLE \"{staging}\"";
+            await db.Database.ExecuteSqlRawAsync(drop, cancellationToken);
+            if (ownTransaction is not null)
+            {
+                await ownTransaction.CommitAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            if (ownTransaction is not null)
+            {
+                await ownTransaction.DisposeAsync();
+            }
         }
     }
 

@@ -33,6 +33,65 @@ public sealed class UsageHourlyEntity
     public long Misses { get; set; }
 }
 
+/// <summary>
+/// A minute of one node's cache traffic on a POP summed over all hostnames: written with each usage upload so that the
+/// network-wide graphs (NOC, per POP, per node) read one row per node and minute instead of one per hostname.
+/// </summary>
+public sealed class UsagePopMinuteEntity
+{
+    public DateTime Minute { get; set; }
+
+    public required string PopId { get; set; }
+
+    public required string NodeId { get; set; }
+
+    public long Requests { get; set; }
+
+    public long BytesToClients { get; set; }
+
+    public long BytesFromOrigin { get; set; }
+
+    public long Status2xx { get; set; }
+
+    public long Status3xx { get; set; }
+
+    public long Status4xx { get; set; }
+
+    public long Status5xx { get; set; }
+
+    public long Hits { get; set; }
+
+    public long Misses { get; set; }
+}
+
+/// <summary>One hour of a node's traffic on a POP over all hostnames (<see cref="UsagePopMinuteEntity"/> rows past the minute window, summed).</summary>
+public sealed class UsagePopHourlyEntity
+{
+    public DateTime Hour { get; set; }
+
+    public required string PopId { get; set; }
+
+    public required string NodeId { get; set; }
+
+    public long Requests { get; set; }
+
+    public long BytesToClients { get; set; }
+
+    public long BytesFromOrigin { get; set; }
+
+    public long Status2xx { get; set; }
+
+    public long Status3xx { get; set; }
+
+    public long Status4xx { get; set; }
+
+    public long Status5xx { get; set; }
+
+    public long Hits { get; set; }
+
+    public long Misses { get; set; }
+}
+
 /// <summary>One hour of GTM decisions: minute decision counts older than the minute window, summed.</summary>
 public sealed class DecisionHourlyEntity
 {
@@ -88,6 +147,28 @@ internal sealed class UsageHourlyEntityConfiguration : IEntityTypeConfiguration<
         b.Property(u => u.PopId).HasMaxLength(16);
         b.Property(u => u.NodeId).HasMaxLength(64);
         b.HasIndex(u => new { u.Hostname, u.Hour });
+    }
+}
+
+internal sealed class UsagePopMinuteEntityConfiguration : IEntityTypeConfiguration<UsagePopMinuteEntity>
+{
+    public void Configure(EntityTypeBuilder<UsagePopMinuteEntity> b)
+    {
+        b.ToTable("UsagePopMinutes");
+        b.HasKey(u => new { u.Minute, u.PopId, u.NodeId });
+        b.Property(u => u.PopId).HasMaxLength(16);
+        b.Property(u => u.NodeId).HasMaxLength(64);
+    }
+}
+
+internal sealed class UsagePopHourlyEntityConfiguration : IEntityTypeConfiguration<UsagePopHourlyEntity>
+{
+    public void Configure(EntityTypeBuilder<UsagePopHourlyEntity> b)
+    {
+        b.ToTable("UsagePopHourly");
+        b.HasKey(u => new { u.Hour, u.PopId, u.NodeId });
+        b.Property(u => u.PopId).HasMaxLength(16);
+        b.Property(u => u.NodeId).HasMaxLength(64);
     }
 }
 

@@ -1982,6 +1982,96 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                     b.ToTable("UsageHourly", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.Reports.UsagePopHourlyEntity", b =>
+                {
+                    b.Property<DateTime>("Hour")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<long>("BytesFromOrigin")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BytesToClients")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Hits")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Misses")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status2xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status3xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status4xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status5xx")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Hour", "PopId", "NodeId");
+
+                    b.ToTable("UsagePopHourly", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.Reports.UsagePopMinuteEntity", b =>
+                {
+                    b.Property<DateTime>("Minute")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<long>("BytesFromOrigin")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BytesToClients")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Hits")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Misses")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status2xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status3xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status4xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Status5xx")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Minute", "PopId", "NodeId");
+
+                    b.ToTable("UsagePopMinutes", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Status.ComponentUptimeEntity", b =>
                 {
                     b.Property<string>("ComponentId")
