@@ -25,6 +25,9 @@ public static class EdgeApi
     /// <summary>The signed public status site (long-poll with <see cref="WaitParameter"/> and If-None-Match).</summary>
     public const string StatusSitePath = "/api/edge/v1/status-site";
 
+    /// <summary>Page-check jobs for the calling probe node's POP, claimed on delivery (long-poll with <see cref="WaitParameter"/>); results come back as uploads.</summary>
+    public const string PageChecksPath = "/api/edge/v1/page-checks";
+
     /// <summary>Query parameter: seconds the control plane may hold a config request before 304.</summary>
     public const string WaitParameter = "wait";
 
@@ -63,6 +66,7 @@ public static class UploadKinds
     public const string Usage = "usage";
     public const string Decisions = "decisions";
     public const string ProbeResults = "probe-results";
+    public const string PageCheckResults = "page-check-results";
 
     /// <summary>Per-minute GTM query counts per (hostname, client subnet, resolver).</summary>
     public const string ClientGroups = "client-groups";

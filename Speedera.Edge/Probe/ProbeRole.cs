@@ -18,6 +18,9 @@ public sealed class ProbeRole : IEdgeRole
     private readonly NodeExchange exchange;
     private ServiceProbeHost? services;
     private LatencyProbeHost? latency;
+    private PageCheck.PageCheckWorker? pageChecks;
+    private CancellationTokenSource? pageCheckStop;
+    private Task pageCheckLoop = Task.CompletedTask;
 
     public ProbeRole(EdgeRoleContext context)
     {
@@ -73,10 +76,35 @@ public sealed class ProbeRole : IEdgeRole
         await exchange.ReceiveClientGroupsAsync(latency, cancellationToken).ConfigureAwait(false);
         await services.StartAsync(cancellationToken).ConfigureAwait(false);
         await latency.StartAsync(cancellationToken).ConfigureAwait(false);
+        StartPageChecks(config);
+    }
+
+    /// <summary>The page-check agent: only on a node that talks to a control plane (jobs come from there).</summary>
+    private void StartPageChecks(Func<Speedera.Core.Configuration.NetworkConfiguration?> config)
+    {
+        if (context.Services.GetService<ControlPlaneConnection>() is not { } connection)
+        {
+            return;
+        }
+
+        var options = context.Services.GetService<PageCheck.PageCheckAgentOptions>() ?? new PageCheck.PageCheckAgentOptions();
+        var guards = new Security.TargetGuardSource(config);
+        var agent = new PageCheck.PageCheckAgent(config, () => guards.Current, options, context.TimeProvider, context.LoggerFactory.CreateLogger<PageCheck.PageCheckAgent>());
+        pageChecks = new PageCheck.PageCheckWorker(connection.Client, agent, context.Uploader, context.Options.NodeId, options, context.Options.RetryDelay, context.TimeProvider, context.LoggerFactory.CreateLogger<PageCheck.PageCheckWorker>());
+        pageCheckStop = new CancellationTokenSource();
+        pageCheckLoop = Task.Run(() => pageChecks.RunAsync(pageCheckStop.Token));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (pageCheckStop is not null)
+        {
+            await pageCheckStop.CancelAsync().ConfigureAwait(false);
+            await pageCheckLoop.ConfigureAwait(false);
+            pageCheckStop.Dispose();
+            pageCheckStop = null;
+        }
+
         if (services is not null)
         {
             await services.StopAsync().ConfigureAwait(false);
