@@ -4,7 +4,20 @@ using Speedera.Core.PageCheck;
 namespace Speedera.Edge.Probe.PageCheck;
 
 /// <summary>One GET the agent makes: the URL as the page named it, where to connect, and headers a browser would add.</summary>
-internal sealed record FetchRequest(Uri Url, ConnectTarget Target, IReadOnlyList<HeaderPair> ExtraHeaders, long MaxBodyBytes);
+internal sealed record FetchRequest(Uri Url, ConnectTarget Target, IReadOnlyList<HeaderPair> ExtraHeaders, ByteBudget Budget);
+
+/// <summary>The bytes a view may still receive, shared by all its connections, so parallel responses cannot overshoot it.</summary>
+internal sealed class ByteBudget(long bytes)
+{
+    private long _left = bytes;
+
+    public long Limit { get; } = bytes;
+
+    public long Left => Math.Max(Interlocked.Read(ref _left), 0);
+
+    /// <summary>Takes <paramref name="count"/> bytes; false (and the budget spent) when there were not enough.</summary>
+    public bool TryTake(long count) => Interlocked.Add(ref _left, -count) >= 0;
+}
 
 /// <summary>What one request returned and when each of its steps happened.</summary>
 internal sealed class FetchResult
@@ -38,7 +51,7 @@ internal sealed class FetchResult
 }
 
 /// <summary>A body longer than the check's byte budget allows.</summary>
-internal sealed class BodyTooLargeException(long limit) : IOException($"The response is larger than the check's remaining budget of {limit} bytes.");
+internal sealed class BodyTooLargeException(long limit) : IOException($"The check's byte budget of {limit} bytes is spent.");
 
 /// <summary>A response the agent could not parse as HTTP.</summary>
 internal sealed class BadResponseException(string message) : IOException(message);

@@ -73,6 +73,7 @@ internal sealed class Http1Connection(Socket socket, Stream stream, IPEndPoint r
 
         var head = Encoding.Latin1.GetString(_buffer, _start, headerEnd - _start);
         var headerBytes = headerEnd + 4 - _start;
+        Take(request.Budget, headerBytes);
         _start = headerEnd + 4;
         var lines = head.Split("\r\n");
         var statusLine = lines[0].Split(' ', 3);
@@ -103,21 +104,18 @@ internal sealed class Http1Connection(Socket socket, Stream stream, IPEndPoint r
         }
         else if (Get("Transfer-Encoding") is { } te && te.Contains("chunked", StringComparison.OrdinalIgnoreCase))
         {
-            body = await ReadChunkedAsync(request.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+            body = await ReadChunkedAsync(request.Budget, cancellationToken).ConfigureAwait(false);
         }
         else if (Get("Content-Length") is { } cl && long.TryParse(cl, NumberStyles.None, CultureInfo.InvariantCulture, out var length))
         {
-            if (length > request.MaxBodyBytes)
-            {
-                throw new BodyTooLargeException(request.MaxBodyBytes);
-            }
+            Take(request.Budget, length);
 
             body = await ReadExactAsync((int)length, cancellationToken).ConfigureAwait(false);
         }
         else
         {
             keepAlive = false;
-            body = await ReadToEndAsync(request.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+            body = await ReadToEndAsync(request.Budget, cancellationToken).ConfigureAwait(false);
         }
 
         var end = time.GetTimestamp();
@@ -128,6 +126,14 @@ internal sealed class Http1Connection(Socket socket, Stream stream, IPEndPoint r
 
         Reusable = keepAlive && _start == _end;
         return (status, statusLine.Length > 2 ? statusLine[2] : "", version, headers, headerBytes, body, bytes.Length, requestHeaders, sendStart, sendEnd, firstByte, end);
+    }
+
+    private static void Take(ByteBudget budget, long count)
+    {
+        if (!budget.TryTake(count))
+        {
+            throw new BodyTooLargeException(budget.Limit);
+        }
     }
 
     private int IndexOfHeaderEnd() => _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8) is var i and >= 0 ? _start + i : -1;
@@ -178,20 +184,18 @@ internal sealed class Http1Connection(Socket socket, Stream stream, IPEndPoint r
         return body;
     }
 
-    private async Task<byte[]> ReadToEndAsync(long max, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadToEndAsync(ByteBudget budget, CancellationToken cancellationToken)
     {
         using var body = new MemoryStream();
+        Take(budget, _end - _start);
         body.Write(_buffer, _start, _end - _start);
         _start = _end = 0;
         var chunk = new byte[16 * 1024];
         int n;
         while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
         {
+            Take(budget, n);
             body.Write(chunk, 0, n);
-            if (body.Length > max)
-            {
-                throw new BodyTooLargeException(max);
-            }
         }
 
         return body.ToArray();
@@ -216,7 +220,7 @@ internal sealed class Http1Connection(Socket socket, Stream stream, IPEndPoint r
         }
     }
 
-    private async Task<byte[]> ReadChunkedAsync(long max, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadChunkedAsync(ByteBudget budget, CancellationToken cancellationToken)
     {
         using var body = new MemoryStream();
         while (true)
@@ -237,10 +241,7 @@ internal sealed class Http1Connection(Socket socket, Stream stream, IPEndPoint r
                 return body.ToArray();
             }
 
-            if (body.Length + size > max)
-            {
-                throw new BodyTooLargeException(max);
-            }
+            Take(budget, size);
 
             var chunk = await ReadExactAsync((int)size, cancellationToken).ConfigureAwait(false);
             body.Write(chunk);

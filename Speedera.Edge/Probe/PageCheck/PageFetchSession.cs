@@ -21,7 +21,7 @@ internal sealed class PageFetchSession : IDisposable
     private readonly Func<Uri, ConnectTarget> _route;
     private readonly TimeProvider _time;
     private int _connections;
-    private long _bytesLeft;
+    private ByteBudget _budget = new(0);
     private int _componentsLeft;
 
     public PageFetchSession(PageTargetConnector connector, PageCheckAgentOptions options, PageCheckLimits limits, Func<Uri, ConnectTarget> route)
@@ -36,7 +36,7 @@ internal sealed class PageFetchSession : IDisposable
 
     public async Task<PageCheckViewResult> RunViewAsync(PageCheckView view, PageCheckRoute route, Uri url, CancellationToken cancellationToken)
     {
-        _bytesLeft = _limits.MaxTotalBytes;
+        _budget = new ByteBudget(_limits.MaxTotalBytes);
         _componentsLeft = _limits.MaxComponents;
         var run = new ViewRun(this, view, _time.GetTimestamp());
         var startedAt = _time.GetUtcNow();
@@ -224,14 +224,12 @@ internal sealed class PageFetchSession : IDisposable
             }
 
             var pool = session._pools.GetOrAdd(target.Key, _ => new Http1Pool(target, session._limits.MaxConnectionsPerHost, session._connector, () => Interlocked.Increment(ref session._connections), session._options));
-            var budget = Interlocked.Read(ref session._bytesLeft);
-            if (budget <= 0)
+            if (session._budget.Left <= 0)
             {
-                throw new IOException("The check's byte budget is spent.");
+                throw new BodyTooLargeException(session._budget.Limit);
             }
 
-            var result = await pool.FetchAsync(new FetchRequest(url, target, headers, budget), session._resolver, cancellationToken).ConfigureAwait(false);
-            Interlocked.Add(ref session._bytesLeft, -(result.Body.Length + Math.Max(result.ResponseHeaderBytes, 0)));
+            var result = await pool.FetchAsync(new FetchRequest(url, target, headers, session._budget), session._resolver, cancellationToken).ConfigureAwait(false);
             var phases = PageTimings.Phases(result.Marks with { Queued = queued }, session._time.TimestampFrequency);
             var body = result.Body;
             byte[] decoded;
