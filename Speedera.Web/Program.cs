@@ -53,6 +53,7 @@ Speedera.Web.Features.Status.StatusEndpoints.MapStatusSite(app);
 app.MapCustomerApi();
 app.MapBilling();
 app.MapTrafficExports();
+Speedera.Web.Features.PageCheck.PageCheckDownloads.MapPageCheckDownloads(app);
 app.MapPortalMetrics();
 app.MapThemePreference();
 app.MapStaticAssets();

@@ -132,6 +132,7 @@ public static class PortalServiceCollectionExtensions
         services.AddScoped<Features.Gtm.ILiveStateSource, Features.Gtm.LiveStateSource>();
         services.AddSingleton<Features.Content.PurgeFeed>();
         services.AddScoped<Features.Content.PurgeService>();
+        Features.PageCheck.PageCheckServiceCollectionExtensions.AddPageChecks(services);
 
         services.AddCustomerApi();
         services.AddOrganizations();

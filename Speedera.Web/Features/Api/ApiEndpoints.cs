@@ -231,6 +231,8 @@ public static class ApiEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         Traffic.TrafficEndpoints.MapTrafficApi(api);
+        PageCheck.PageCheckApiEndpoints.MapPageCheckApi(api);
+
         return endpoints;
     }
 

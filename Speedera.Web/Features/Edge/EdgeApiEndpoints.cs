@@ -31,6 +31,7 @@ public static partial class EdgeApiEndpoints
         Content.PurgeEdgeEndpoints.MapPurgeEdgeEndpoints(api);
         Status.StatusEndpoints.MapStatusSiteEdgeEndpoint(api);
         Traffic.RealtimeEndpoints.MapRealtimeIngest(api);
+        PageCheck.PageCheckEdgeEndpoints.MapPageCheckEdgeEndpoints(api);
         endpoints.MapConfigurationDownloads();
         return endpoints;
     }

@@ -16,6 +16,7 @@ public enum LiveTopic
 
     /// <summary>A cache node reported its last seconds of traffic (the real-time panel).</summary>
     Realtime,
+    PageChecks,
 }
 
 /// <summary>One change: its topic, the edge node that caused it (if any), and when the control plane saw it.</summary>
@@ -94,6 +95,7 @@ public static class LiveTopics
         Speedera.Core.ControlPlane.UploadKinds.ProbeResults => LiveTopic.ProbeResults,
         Speedera.Core.ControlPlane.UploadKinds.Decisions => LiveTopic.Decisions,
         Speedera.Core.ControlPlane.UploadKinds.Usage => LiveTopic.Usage,
+        Speedera.Core.ControlPlane.UploadKinds.PageCheckResults => LiveTopic.PageChecks,
         _ => null,
     };
 }
