@@ -30,6 +30,9 @@ public sealed class PageTestSite : IAsyncDisposable
     /// <summary>Server-side delay added to every response (a far-away POP).</summary>
     public TimeSpan BaseDelay { get; set; }
 
+    /// <summary>Delay added to every response to one client address: a POP that sits further away (its agent binds that address).</summary>
+    public ConcurrentDictionary<IPAddress, TimeSpan> ClientDelays { get; } = new();
+
     public ConcurrentQueue<(string Path, string? IfNoneMatch, int Connection)> Requests { get; } = new();
 
     private readonly ConcurrentDictionary<string, int> _connectionIds = new();
@@ -94,7 +97,9 @@ public sealed class PageTestSite : IAsyncDisposable
         var path = context.Request.Path.Value ?? "/";
         var connection = _connectionIds.GetOrAdd(context.Connection.Id, _ => _connectionIds.Count + 1);
         Requests.Enqueue((path, context.Request.Headers.IfNoneMatch.ToString() is { Length: > 0 } inm ? inm : null, connection));
-        var delay = BaseDelay + (Delays.TryGetValue(path, out var d) ? d : TimeSpan.Zero);
+        var client = context.Connection.RemoteIpAddress is { } remote && remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : context.Connection.RemoteIpAddress;
+        var delay = BaseDelay + (Delays.TryGetValue(path, out var d) ? d : TimeSpan.Zero)
+            + (client is not null && ClientDelays.TryGetValue(client, out var far) ? far : TimeSpan.Zero);
         if (delay > TimeSpan.Zero)
         {
             await Task.Delay(delay);

@@ -41,8 +41,18 @@ public static class PageCheckApiEndpoints
             .Produces<PageCheckDto>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/page-checks/{id:guid}/har", async (Guid id, string location, string? view, string? route, ClaimsPrincipal user, PageCheckService checks, CancellationToken ct) =>
+        api.MapGet("/page-checks/{id:guid}/har", async (Guid id, string? location, string? view, string? route, ClaimsPrincipal user, PageCheckService checks, CancellationToken ct) =>
         {
+            if (!await checks.ExistsAsync(Org(user), id, ct))
+            {
+                return NotFound();
+            }
+
+            if (location is null)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["location"] = ["location is the POP id of one of the check's locations."] });
+            }
+
             if (!TryParse<PageCheckView>(view ?? "first", out var v) || !TryParse<PageCheckRoute>(route, out var r, optional: true))
             {
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["view"] = ["view is first or repeat; route is cdn, origin or direct."] });

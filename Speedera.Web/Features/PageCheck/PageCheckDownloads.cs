@@ -11,9 +11,10 @@ public static class PageCheckDownloads
 {
     public static IEndpointRouteBuilder MapPageCheckDownloads(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/page-check/{id:guid}/har", async (Guid id, string location, string? view, string? route, ClaimsPrincipal user, PageCheckService checks, CancellationToken ct) =>
+        endpoints.MapGet("/page-check/{id:guid}/har", async (Guid id, string? location, string? view, string? route, ClaimsPrincipal user, PageCheckService checks, CancellationToken ct) =>
         {
             if (user.OrganizationId() is not { } org
+                || location is null
                 || !Enum.TryParse<PageCheckView>(view ?? "first", ignoreCase: true, out var v)
                 || (route is not null && !Enum.TryParse<PageCheckRoute>(route, ignoreCase: true, out _)))
             {

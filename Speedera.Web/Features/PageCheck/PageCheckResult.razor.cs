@@ -24,6 +24,10 @@ public sealed partial class PageCheckResult : IDisposable
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
+    /// <summary>Set only while pre-rendering on the server: a check of another organization answers 404 there.</summary>
+    [CascadingParameter]
+    private HttpContext? HttpContext { get; set; }
+
     [Inject]
     private IServiceScopeFactory Scopes { get; set; } = default!;
 
@@ -32,6 +36,21 @@ public sealed partial class PageCheckResult : IDisposable
 
     [Inject]
     private TimeProvider Time { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        if (HttpContext is null)
+        {
+            return;
+        }
+
+        await using var scope = Scopes.CreateAsyncScope();
+        if (HttpContext.User.OrganizationId() is not { } org || !await scope.ServiceProvider.GetRequiredService<PageCheckService>().ExistsAsync(org, Id))
+        {
+            missing = true;
+            HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
+        }
+    }
 
     // Loads once the circuit is interactive; from then on uploads announced on the live feed re-read it.
     protected override async Task OnAfterRenderAsync(bool firstRender)

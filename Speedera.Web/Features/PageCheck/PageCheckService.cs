@@ -158,6 +158,9 @@ public sealed class PageCheckService(SpeederaDbContext db, PageCheckFeed feed, L
     /// <summary>The history key of a URL: scheme and host in lower case, no fragment, no default port.</summary>
     public static string UrlKey(Uri url) => new UriBuilder(url) { Fragment = "", Scheme = url.Scheme.ToLowerInvariant(), Host = url.IdnHost.ToLowerInvariant(), Port = url.IsDefaultPort ? -1 : url.Port }.Uri.AbsoluteUri;
 
+    public Task<bool> ExistsAsync(Guid organizationId, Guid id, CancellationToken cancellationToken = default) =>
+        db.PageChecks.AnyAsync(c => c.Id == id && c.OrganizationId == organizationId, cancellationToken);
+
     public async Task<PageCheckDetails?> FindAsync(Guid organizationId, Guid id, CancellationToken cancellationToken = default)
     {
         var check = await db.PageChecks.AsNoTracking().Include(c => c.Locations)
