@@ -74,11 +74,11 @@ public sealed class PageCheckJourneyTests(EmbeddedEdgeFixture fixture) : IClassF
         var page = await SignUpAndLogInAsync();
         await page.GotoAsync("/page-check");
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        await page.FillAsync("[data-testid=page-check-url] input", siteUrl);
+        await page.Locator("input[data-testid=page-check-url], [data-testid=page-check-url] input").First.FillAsync(siteUrl);
         var embeddedPop = "fra";
         foreach (var pop in new[] { embeddedPop, "lhr", "nrt" })
         {
-            await page.ClickAsync($"[data-testid=pop-{pop}] input");
+            await page.Locator($"input[data-testid=pop-{pop}], [data-testid=pop-{pop}] input").First.CheckAsync();
         }
 
         await BrowserFixture.ScreenshotAsync(page, "pagecheck/form-light");
@@ -101,14 +101,19 @@ public sealed class PageCheckJourneyTests(EmbeddedEdgeFixture fixture) : IClassF
         await Expect(page.Locator("[data-testid=raw-table]").First).ToContainTextAsync("/img/7.png");
         await BrowserFixture.ScreenshotAsync(page, "pagecheck/results-first-light");
 
-        await page.ClickAsync("[data-testid=view-switch] >> text=Repeat view");
+        await page.GetByText("Repeat view", new() { Exact = true }).First.ClickAsync();
         await Expect(page.Locator("[data-testid=raw-table]").First).ToContainTextAsync("304");
         await BrowserFixture.ScreenshotAsync(page, "pagecheck/results-repeat-light");
 
         await page.ClickAsync("[data-testid=theme-toggle] button");
         await Expect(page.Locator("[data-testid=theme-stylesheet]")).ToHaveAttributeAsync("href", "theme/dark.css");
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        await Expect(page.Locator("[data-testid=overall-row][data-location=nrt]")).ToHaveAttributeAsync("data-status", "done");
+        await Expect(page.Locator("[data-testid=overall-row][data-location=nrt]")).ToHaveAttributeAsync("data-status", "done", new() { Timeout = 30_000 });
+        await page.GetByText("Repeat view", new() { Exact = true }).First.ClickAsync();
+        await Expect(page.Locator("[data-testid=raw-table]").First).ToContainTextAsync("304");
+        await BrowserFixture.ScreenshotAsync(page, "pagecheck/results-repeat-dark");
+        await page.GetByText("First view", new() { Exact = true }).First.ClickAsync();
+        await Expect(page.Locator("[data-testid=raw-table]").First).ToContainTextAsync("/img/7.png");
         await BrowserFixture.ScreenshotAsync(page, "pagecheck/results-first-dark");
 
         var har = await page.APIRequest.GetAsync(await page.Locator("[data-testid=har-link]").First.GetAttributeAsync("href") is { } href ? new Uri(new Uri(page.Url), href).ToString() : "");
@@ -173,7 +178,10 @@ public sealed class PageCheckJourneyTests(EmbeddedEdgeFixture fixture) : IClassF
             await noc.FillAsync("#Input\\.NodeId", nodeId);
             await noc.SelectOptionAsync("#Input\\.PopId", pop);
             await noc.SetCheckedAsync("input[name='Input.Probe']", true);
+            await noc.SetCheckedAsync("input[name='Input.Cache']", false);
             await noc.ClickAsync("button:has-text('Enrol and publish')");
+            await Expect(noc.Locator($"[data-testid=node-table] tr[data-node='{nodeId}']")).ToBeVisibleAsync();
+            await noc.ClickAsync($"[data-testid=node-table] tr[data-node='{nodeId}'] button:has-text('Issue key')");
             await Expect(noc.Locator("[data-testid=issued-key]")).ToContainTextAsync(nodeId);
             var key = await noc.Locator("[data-testid=node-key]").InnerTextAsync();
             var command = await noc.Locator("[data-testid=issued-key] pre").InnerTextAsync();

@@ -18,6 +18,9 @@ internal static class ComponentFinder
     private static readonly HtmlParser Html = new();
     private static readonly CssParser Css = new();
 
+    /// <summary>Runs both parsers once, so the first check on a node does not show their start-up cost as a gap in its waterfall.</summary>
+    public static void Warm() => FromHtml("<html><head><link rel=stylesheet href=a.css><style>.a{background:url(b.png)}</style></head><body><img src=c.png></body></html>", new Uri("http://warm.invalid/"));
+
     public static IReadOnlyList<Component> FromHtml(string html, Uri pageUrl)
     {
         using var document = Html.ParseDocument(html);

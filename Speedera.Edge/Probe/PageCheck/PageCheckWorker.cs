@@ -31,6 +31,7 @@ public sealed partial class PageCheckWorker(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        ComponentFinder.Warm();
         while (!cancellationToken.IsCancellationRequested)
         {
             try
