@@ -1773,6 +1773,106 @@ namespace Speedera.Web.Data.Migrations.Postgres
                     b.ToTable("OrganizationInvitations", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("CdnHostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<bool>("CompareWithOrigin")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<bool>("FullRender")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("RepeatView")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("UrlKey")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt");
+
+                    b.ToTable("PageChecks", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckLocationEntity", b =>
+                {
+                    b.Property<Guid>("CheckId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long?>("Bytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("Deadline")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int?>("Errors")
+                        .HasColumnType("integer");
+
+                    b.Property<double?>("LoadMs")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int?>("Requests")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("CheckId", "PopId");
+
+                    b.HasIndex("PopId", "Status");
+
+                    b.ToTable("PageCheckLocations", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Reports.ClientGroupCountEntity", b =>
                 {
                     b.Property<DateTime>("Minute")
@@ -2484,6 +2584,15 @@ namespace Speedera.Web.Data.Migrations.Postgres
                     b.Navigation("Organization");
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckLocationEntity", b =>
+                {
+                    b.HasOne("Speedera.Web.Features.PageCheck.PageCheckEntity", null)
+                        .WithMany("Locations")
+                        .HasForeignKey("CheckId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Speedera.Web.Data.EmailMessage", b =>
                 {
                     b.Navigation("Attachments");
@@ -2532,6 +2641,11 @@ namespace Speedera.Web.Data.Migrations.Postgres
             modelBuilder.Entity("Speedera.Web.Features.Incidents.IncidentEntity", b =>
                 {
                     b.Navigation("Events");
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckEntity", b =>
+                {
+                    b.Navigation("Locations");
                 });
 #pragma warning restore 612, 618
         }

@@ -1778,6 +1778,106 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                     b.ToTable("OrganizationInvitations", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("CdnHostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("nvarchar(253)");
+
+                    b.Property<bool>("CompareWithOrigin")
+                        .HasColumnType("bit");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<bool>("FullRender")
+                        .HasColumnType("bit");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<bool>("RepeatView")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("nvarchar(2048)");
+
+                    b.Property<string>("UrlKey")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("nvarchar(2048)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt");
+
+                    b.ToTable("PageChecks", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckLocationEntity", b =>
+                {
+                    b.Property<Guid>("CheckId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<long?>("Bytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("ClaimedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime>("Deadline")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.Property<int?>("Errors")
+                        .HasColumnType("int");
+
+                    b.Property<double?>("LoadMs")
+                        .HasColumnType("float");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int?>("Requests")
+                        .HasColumnType("int");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.HasKey("CheckId", "PopId");
+
+                    b.HasIndex("PopId", "Status");
+
+                    b.ToTable("PageCheckLocations", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Reports.ClientGroupCountEntity", b =>
                 {
                     b.Property<DateTime>("Minute")
@@ -2489,6 +2589,15 @@ namespace Speedera.Web.Data.Migrations.SqlServer
                     b.Navigation("Organization");
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckLocationEntity", b =>
+                {
+                    b.HasOne("Speedera.Web.Features.PageCheck.PageCheckEntity", null)
+                        .WithMany("Locations")
+                        .HasForeignKey("CheckId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Speedera.Web.Data.EmailMessage", b =>
                 {
                     b.Navigation("Attachments");
@@ -2537,6 +2646,11 @@ namespace Speedera.Web.Data.Migrations.SqlServer
             modelBuilder.Entity("Speedera.Web.Features.Incidents.IncidentEntity", b =>
                 {
                     b.Navigation("Events");
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckEntity", b =>
+                {
+                    b.Navigation("Locations");
                 });
 #pragma warning restore 612, 618
         }

@@ -1764,6 +1764,106 @@ namespace Speedera.Web.Data.Migrations.Sqlite
                     b.ToTable("OrganizationInvitations", (string)null);
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CdnHostname")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CompareWithOrigin")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("FullRender")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("RepeatView")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UrlKey")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt");
+
+                    b.ToTable("PageChecks", (string)null);
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckLocationEntity", b =>
+                {
+                    b.Property<Guid>("CheckId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PopId")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Bytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ClaimedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("Deadline")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Errors")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("LoadMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CheckId", "PopId");
+
+                    b.HasIndex("PopId", "Status");
+
+                    b.ToTable("PageCheckLocations", (string)null);
+                });
+
             modelBuilder.Entity("Speedera.Web.Features.Reports.ClientGroupCountEntity", b =>
                 {
                     b.Property<DateTime>("Minute")
@@ -2475,6 +2575,15 @@ namespace Speedera.Web.Data.Migrations.Sqlite
                     b.Navigation("Organization");
                 });
 
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckLocationEntity", b =>
+                {
+                    b.HasOne("Speedera.Web.Features.PageCheck.PageCheckEntity", null)
+                        .WithMany("Locations")
+                        .HasForeignKey("CheckId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Speedera.Web.Data.EmailMessage", b =>
                 {
                     b.Navigation("Attachments");
@@ -2523,6 +2632,11 @@ namespace Speedera.Web.Data.Migrations.Sqlite
             modelBuilder.Entity("Speedera.Web.Features.Incidents.IncidentEntity", b =>
                 {
                     b.Navigation("Events");
+                });
+
+            modelBuilder.Entity("Speedera.Web.Features.PageCheck.PageCheckEntity", b =>
+                {
+                    b.Navigation("Locations");
                 });
 #pragma warning restore 612, 618
         }
