@@ -171,17 +171,20 @@ public sealed class PageCheckJourneyTests(EmbeddedEdgeFixture fixture) : IClassF
         await noc.FillAsync("#Input\\.Password", PortalProcess.AdminPassword);
         await noc.ClickAsync("[data-testid=login-submit]");
         await Expect(noc.Locator("[data-testid=account-name]")).ToHaveTextAsync(PortalProcess.AdminEmail);
+        await CustomerNetworkJourneyTests.VisitAsync(noc, "/noc/nodes");
         foreach (var pop in pops)
         {
             var nodeId = $"pc-{pop}-{Guid.NewGuid():N}"[..16];
-            await noc.GotoAsync("/noc/nodes");
-            await noc.FillAsync("#Input\\.NodeId", nodeId);
-            await noc.SelectOptionAsync("#Input\\.PopId", pop);
-            await noc.SetCheckedAsync("input[name='Input.Probe']", true);
-            await noc.SetCheckedAsync("input[name='Input.Cache']", false);
-            await noc.ClickAsync("button:has-text('Enrol and publish')");
-            await Expect(noc.Locator($"[data-testid=node-table] tr[data-node='{nodeId}']")).ToBeVisibleAsync();
-            await noc.ClickAsync($"[data-testid=node-table] tr[data-node='{nodeId}'] button:has-text('Issue key')");
+            await noc.FillAsync(CustomerNetworkJourneyTests.Field("enrol-node-id"), nodeId);
+            await noc.ClickAsync("[data-testid=enrol-pop]");
+            await noc.Locator(".mud-popover-open .mud-list-item").GetByText(pop, new() { Exact = true }).ClickAsync();
+            await Expect(noc.Locator("[data-testid=enrol-pop]")).ToContainTextAsync(pop);
+            await noc.SetCheckedAsync(CustomerNetworkJourneyTests.Field("enrol-dns"), false);
+            await noc.GetByLabel("probe", new() { Exact = true }).SetCheckedAsync(true);
+            await noc.SetCheckedAsync(CustomerNetworkJourneyTests.Field("enrol-cache"), false);
+            await noc.ClickAsync("[data-testid=enrol]");
+            await Expect(noc.Locator(".mud-snackbar").Last).ToContainTextAsync($"Node {nodeId} enrolled", new() { Timeout = 30_000 });
+            await noc.ClickAsync($"[data-testid=issue-{nodeId}]");
             await Expect(noc.Locator("[data-testid=issued-key]")).ToContainTextAsync(nodeId);
             var key = await noc.Locator("[data-testid=node-key]").InnerTextAsync();
             var command = await noc.Locator("[data-testid=issued-key] pre").InnerTextAsync();
