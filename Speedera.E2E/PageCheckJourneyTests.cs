@@ -105,8 +105,12 @@ public sealed class PageCheckJourneyTests(EmbeddedEdgeFixture fixture) : IClassF
         await Expect(page.Locator("[data-testid=raw-table]").First).ToContainTextAsync("304");
         await BrowserFixture.ScreenshotAsync(page, "pagecheck/results-repeat-light");
 
+        // The toggle's return address is the page it was rendered on (the form, before the client-side navigation to
+        // the results), so come back to the results by their address.
+        var results = page.Url;
         await page.ClickAsync("[data-testid=theme-toggle] button");
         await Expect(page.Locator("[data-testid=theme-stylesheet]")).ToHaveAttributeAsync("href", "theme/dark.css");
+        await page.GotoAsync(results);
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await Expect(page.Locator("[data-testid=overall-row][data-location=nrt]")).ToHaveAttributeAsync("data-status", "done", new() { Timeout = 30_000 });
         await page.GetByText("Repeat view", new() { Exact = true }).First.ClickAsync();
@@ -116,7 +120,8 @@ public sealed class PageCheckJourneyTests(EmbeddedEdgeFixture fixture) : IClassF
         await Expect(page.Locator("[data-testid=raw-table]").First).ToContainTextAsync("/img/7.png");
         await BrowserFixture.ScreenshotAsync(page, "pagecheck/results-first-dark");
 
-        var har = await page.APIRequest.GetAsync(await page.Locator("[data-testid=har-link]").First.GetAttributeAsync("href") is { } href ? new Uri(new Uri(page.Url), href).ToString() : "");
+        // The link's address as the browser resolves it (against the document's base).
+        var har = await page.APIRequest.GetAsync(await page.Locator("[data-testid=har-link]").First.EvaluateAsync<string>("a => a.href"));
         Assert.Equal(200, har.Status);
         Assert.Contains("\"version\":\"1.2\"", await har.TextAsync(), StringComparison.Ordinal);
     }
@@ -184,8 +189,19 @@ public sealed class PageCheckJourneyTests(EmbeddedEdgeFixture fixture) : IClassF
             await noc.SetCheckedAsync(CustomerNetworkJourneyTests.Field("enrol-cache"), false);
             await noc.ClickAsync("[data-testid=enrol]");
             await Expect(noc.Locator(".mud-snackbar").Last).ToContainTextAsync($"Node {nodeId} enrolled", new() { Timeout = 30_000 });
-            await noc.ClickAsync($"[data-testid=issue-{nodeId}]");
-            await Expect(noc.Locator("[data-testid=issued-key]")).ToContainTextAsync(nodeId);
+            // The grid redraws after the enrolment: a click on a button that is being replaced can be lost, so try again.
+            for (var attempt = 1; ; attempt++)
+            {
+                await noc.ClickAsync($"[data-testid=issue-{nodeId}]");
+                try
+                {
+                    await Expect(noc.Locator("[data-testid=issued-key] h2")).ToContainTextAsync(nodeId, new() { Timeout = 10_000 });
+                    break;
+                }
+                catch (PlaywrightException) when (attempt < 3)
+                {
+                }
+            }
             var key = await noc.Locator("[data-testid=node-key]").InnerTextAsync();
             var command = await noc.Locator("[data-testid=issued-key] pre").InnerTextAsync();
             var publicKey = Regex.Match(command, "--public-key (\\S+)").Groups[1].Value;
