@@ -121,7 +121,7 @@ public sealed class TrafficJourneyTests(TrafficFixture fixture) : IClassFixture<
         var graphAfter = DateTime.UtcNow - started;
         await page.GotoAsync($"/traffic/{cdnId}");
         await Expect(page.Locator("[data-testid=usage-totals]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
-        await Expect(page.Locator("[data-testid=usage-totals]")).Not.ToContainTextAsync(" 0 requests");
+        await Expect(page.Locator("[data-testid=usage-totals]")).Not.ToContainTextAsync(" 0 requests", new() { Timeout = 30_000 });
         foreach (var chart in new[] { "bytes", "hits", "ratio", "origin", "status", "pops" })
         {
             await Expect(page.Locator($"[data-testid=chart-{chart}] .apexcharts-canvas")).ToBeVisibleAsync(new() { Timeout = 30_000 });
