@@ -130,6 +130,12 @@ public sealed partial class BillingRating(IServiceScopeFactory scopes, IOptions<
     /// Raw usage per organization: bytes and requests per region of the serving POP, and GTM answers.
     /// Summed in the database per (hostname, POP); a hostname belongs to the organization whose claim on it is live.
     /// </summary>
+    /// <remarks>
+    /// Traffic maintenance moves minute rows older than 48 h into hourly rows (one hour per transaction, deleting the
+    /// minutes), and late uploads for such hours go straight to the hourly table, so every counted unit sits in exactly
+    /// one of the two tables at any committed moment. Reading both tables inside one snapshot therefore bills each unit
+    /// once: an hour moved while we read is seen either as minutes or as its hourly row, never both and never neither.
+    /// </remarks>
     internal static async Task<Dictionary<Guid, UsageTotals>> UsageAsync(SpeederaDbContext db, DateTime start, DateTime end, Guid? organizationId, CancellationToken cancellationToken)
     {
         var owners = await db.Hostnames.AsNoTracking()
@@ -145,23 +151,42 @@ public sealed partial class BillingRating(IServiceScopeFactory scopes, IOptions<
         var regionOf = (await db.Pops.AsNoTracking().Select(p => new { p.Id, p.Country }).ToListAsync(cancellationToken))
             .ToDictionary(p => p.Id, p => BillingRegions.OfCountry(p.Country), StringComparer.Ordinal);
 
-        var rollups = db.UsageRollups.AsNoTracking().Where(u => u.Minute >= start && u.Minute < end);
-        var decisions = db.DecisionCounts.AsNoTracking().Where(d => d.Minute >= start && d.Minute < end);
+        var minuteRollups = db.UsageRollups.AsNoTracking().Where(u => u.Minute >= start && u.Minute < end);
+        var hourlyRollups = db.UsageHourly.AsNoTracking().Where(u => u.Hour >= start && u.Hour < end);
+        var minuteDecisions = db.DecisionCounts.AsNoTracking().Where(d => d.Minute >= start && d.Minute < end);
+        var hourlyDecisions = db.DecisionHourly.AsNoTracking().Where(d => d.Hour >= start && d.Hour < end);
         if (organizationId is not null)
         {
             var names = ownerOf.Keys.ToList();
-            rollups = rollups.Where(u => names.Contains(u.Hostname));
-            decisions = decisions.Where(d => names.Contains(d.Hostname));
+            minuteRollups = minuteRollups.Where(u => names.Contains(u.Hostname));
+            hourlyRollups = hourlyRollups.Where(u => names.Contains(u.Hostname));
+            minuteDecisions = minuteDecisions.Where(d => names.Contains(d.Hostname));
+            hourlyDecisions = hourlyDecisions.Where(d => names.Contains(d.Hostname));
         }
 
-        var delivered = await rollups
+        var ownTransaction = db.Database.CurrentTransaction is null;
+        await using var snapshot = ownTransaction ? await db.Database.BeginTransactionAsync(SnapshotIsolation(db), cancellationToken) : null;
+        // Hourly tables first, as maintenance writes them: on lock-based databases both then take the tables in one order.
+        var delivered = await hourlyRollups
             .GroupBy(u => new { u.Hostname, u.PopId })
             .Select(g => new { g.Key.Hostname, g.Key.PopId, Bytes = g.Sum(u => u.BytesToClients), Requests = g.Sum(u => u.Requests) })
             .ToListAsync(cancellationToken);
-        var answered = await decisions
+        var answered = await hourlyDecisions
             .GroupBy(d => d.Hostname)
             .Select(g => new { Hostname = g.Key, Answers = g.Sum(d => d.Count) })
             .ToListAsync(cancellationToken);
+        delivered.AddRange(await minuteRollups
+            .GroupBy(u => new { u.Hostname, u.PopId })
+            .Select(g => new { g.Key.Hostname, g.Key.PopId, Bytes = g.Sum(u => u.BytesToClients), Requests = g.Sum(u => u.Requests) })
+            .ToListAsync(cancellationToken));
+        answered.AddRange(await minuteDecisions
+            .GroupBy(d => d.Hostname)
+            .Select(g => new { Hostname = g.Key, Answers = g.Sum(d => d.Count) })
+            .ToListAsync(cancellationToken));
+        if (snapshot is not null)
+        {
+            await snapshot.CommitAsync(cancellationToken);
+        }
 
         var result = new Dictionary<Guid, UsageTotals>();
         UsageTotals For(Guid org) => result.TryGetValue(org, out var u) ? u : result[org] = new UsageTotals();
@@ -183,6 +208,11 @@ public sealed partial class BillingRating(IServiceScopeFactory scopes, IOptions<
 
         return result;
     }
+
+    // PostgreSQL's REPEATABLE READ is a snapshot; SQLite transactions are serializable; SQL Server's SERIALIZABLE holds
+    // range locks until the reads are done, so maintenance waits instead of moving an hour in between.
+    private static System.Data.IsolationLevel SnapshotIsolation(SpeederaDbContext db) =>
+        db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true ? System.Data.IsolationLevel.RepeatableRead : System.Data.IsolationLevel.Serializable;
 
     /// <summary>Each organization's plan for a period: its latest assignment effective by the period's start, else the default plan.</summary>
     internal static async Task<Dictionary<Guid, PricePlanEntity>> PlansForAsync(SpeederaDbContext db, DateTime periodStart, Guid? organizationId, CancellationToken cancellationToken)
