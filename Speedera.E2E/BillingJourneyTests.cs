@@ -8,10 +8,12 @@ namespace Speedera.E2E;
 /// <summary>
 /// Billing in the browser against a real portal process: usage rollups of last month (written into its
 /// database as the edge's uploads would be), Finance fills the billing profile, rates the month, reviews
-/// and issues the draft; the customer sees the invoice, downloads its PDF and sees this month's usage.
-/// Screenshots (light and dark) land in test-output/screenshots/billing-*.png.
+/// and issues the draft; the customer sees the invoice, downloads its PDF, sees this month's usage and pays by
+/// card through Stripe Checkout (a loopback stand-in for Stripe's API and hosted page), and the signed webhook
+/// turns the invoice "paid" on the open page. Screenshots (light and dark) and the PDF as an image land in
+/// test-output/screenshots/billing/.
 /// </summary>
-public sealed class BillingJourneyTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+public sealed class BillingJourneyTests(StripeBrowserFixture fixture) : IClassFixture<StripeBrowserFixture>
 {
     private const string Password = "Bill-Passw0rd!23";
 
@@ -49,25 +51,25 @@ public sealed class BillingJourneyTests(BrowserFixture fixture) : IClassFixture<
         await Expect(link).ToHaveTextAsync("draft", new() { Timeout = 30_000 });
         await link.ClickAsync();
         await Expect(finance.Locator("[data-testid=invoice-lines]")).ToContainTextAsync("Data delivered", new() { Timeout = 30_000 });
-        await ScreenshotsAsync(finance, "billing-finance-draft");
+        await ScreenshotsAsync(finance, "finance-draft");
         await finance.ClickAsync("[data-testid=issue]");
         await Expect(finance.Locator("[data-testid=invoice-title]")).ToContainTextAsync("INV-", new() { Timeout = 60_000 });
         await Expect(finance.Locator("[data-testid=invoice-status]").First).ToHaveTextAsync("issued");
         var number = (await finance.Locator("[data-testid=invoice-title]").TextContentAsync())!.Replace("Invoice ", "", StringComparison.Ordinal).Trim();
-        await ScreenshotsAsync(finance, "billing-finance-invoice");
+        await ScreenshotsAsync(finance, "finance-invoice");
 
         await finance.GotoAsync("/finance/invoices");
         await Expect(finance.Locator("[data-testid=finance-invoice-table]")).ToContainTextAsync(number, new() { Timeout = 30_000 });
-        await ScreenshotsAsync(finance, "billing-finance-invoices");
+        await ScreenshotsAsync(finance, "finance-invoices");
         await finance.GotoAsync("/finance/plans");
         await Expect(finance.Locator("[data-testid=plan-card]").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
-        await ScreenshotsAsync(finance, "billing-finance-plans");
+        await ScreenshotsAsync(finance, "finance-plans");
         await finance.GotoAsync("/finance/customers");
         await Expect(finance.Locator("[data-testid=customer-table]")).ToContainTextAsync("Standard", new() { Timeout = 30_000 });
-        await ScreenshotsAsync(finance, "billing-finance-customers");
+        await ScreenshotsAsync(finance, "finance-customers");
         await finance.GotoAsync($"/finance/customers/{orgId}");
         await Expect(finance.Locator("[data-testid=plan-assignment]")).ToContainTextAsync("Standard", new() { Timeout = 30_000 });
-        await ScreenshotsAsync(finance, "billing-finance-customer");
+        await ScreenshotsAsync(finance, "finance-customer");
 
         // The customer: the issued invoice, its PDF, and this month so far.
         await customer.GotoAsync("/invoices");
@@ -76,8 +78,36 @@ public sealed class BillingJourneyTests(BrowserFixture fixture) : IClassFixture<
         var href = await customer.Locator("[data-testid=download-pdf]").First.GetAttributeAsync("href");
         var pdf = await customer.Context.APIRequest.GetAsync(href!);
         Assert.Equal(200, pdf.Status);
-        Assert.Equal("%PDF-", System.Text.Encoding.ASCII.GetString((await pdf.BodyAsync())[..5]));
-        await ScreenshotsAsync(customer, "billing-customer-invoices");
+        var pdfBytes = await pdf.BodyAsync();
+        Assert.Equal("%PDF-", System.Text.Encoding.ASCII.GetString(pdfBytes[..5]));
+        await SavePdfAsImageAsync(pdfBytes);
+        await ScreenshotsAsync(customer, "customer-invoices");
+
+        // Pay by card: Stripe's hosted page (the stand-in) takes the card and sends the customer back.
+        await customer.GotoAsync("/invoices");
+        var row = customer.Locator("[data-testid=invoice-table] tbody tr", new() { HasText = number });
+        await Expect(row.Locator("[data-testid=invoice-status]")).ToHaveTextAsync("issued", new() { Timeout = 30_000 });
+        var amount = (await row.Locator("td.numeric").TextContentAsync())!.Trim();
+        await row.Locator("[data-testid=pay-by-card]").ClickAsync();
+        await customer.WaitForURLAsync($"{fixture.Stripe.BaseUrl}/c/pay/**", new() { Timeout = 30_000 });
+        await Expect(customer.Locator("[data-testid=checkout-product]")).ToHaveTextAsync($"Invoice {number}");
+        await Expect(customer.Locator("[data-testid=checkout-amount]")).ToHaveTextAsync(amount);
+        await BrowserFixture.ScreenshotAsync(customer, "billing/stripe-checkout-standin");
+        await customer.ClickAsync("[data-testid=checkout-pay]");
+        await customer.WaitForURLAsync("**/invoices?paid=*", new() { Timeout = 30_000 });
+        await Expect(customer.Locator("[data-testid=payment-returned]")).ToContainTextAsync(number, new() { Timeout = 30_000 });
+        row = customer.Locator("[data-testid=invoice-table] tbody tr", new() { HasText = number });
+        await Expect(row.Locator("[data-testid=invoice-status]")).ToHaveTextAsync("issued", new() { Timeout = 30_000 });
+
+        // Stripe confirms by webhook, later: the open page turns the invoice "paid" without a reload.
+        var session = Assert.Single(fixture.Stripe.Sessions);
+        Assert.True(session.Paid);
+        Assert.Equal(amount, session.Amount);
+        Assert.Contains(fixture.Stripe.Calls, c => c.StartsWith("POST /v1/checkout/sessions speedera-checkout-", StringComparison.Ordinal) && c.EndsWith("Bearer " + StripeStandIn.SecretKey, StringComparison.Ordinal));
+        Assert.Equal(System.Net.HttpStatusCode.OK, await fixture.Stripe.DeliverCompletedAsync(session));
+        await Expect(row.Locator("[data-testid=invoice-status]")).ToHaveTextAsync("paid", new() { Timeout = 30_000 });
+        await Expect(row.Locator("[data-testid=pay-by-card]")).ToHaveCountAsync(0);
+        await ScreenshotsAsync(customer, "customer-invoices-paid");
 
         // Issuing mailed the PDF to the customer's signed-up address.
         var mail = Path.Combine(fixture.Portal.DataDirectory, "mail");
@@ -157,9 +187,24 @@ public sealed class BillingJourneyTests(BrowserFixture fixture) : IClassFixture<
         return command;
     }
 
+    /// <summary>The invoice PDF next to the screenshots, and as a PNG per page when poppler's pdftoppm is there.</summary>
+    private static async Task SavePdfAsImageAsync(byte[] pdf)
+    {
+        var directory = Path.Combine(BrowserFixture.ScreenshotDirectory, "billing");
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "invoice.pdf");
+        await File.WriteAllBytesAsync(path, pdf);
+        if (File.Exists("/usr/bin/pdftoppm"))
+        {
+            using var process = System.Diagnostics.Process.Start("/usr/bin/pdftoppm", ["-png", "-r", "110", path, Path.Combine(directory, "invoice")])!;
+            await process.WaitForExitAsync();
+        }
+    }
+
     /// <summary>The page as it is, in the light and the dark theme.</summary>
     private static async Task ScreenshotsAsync(IPage page, string name)
     {
+        Directory.CreateDirectory(Path.Combine(BrowserFixture.ScreenshotDirectory, "billing"));
         var path = new Uri(page.Url).PathAndQuery;
         foreach (var theme in new[] { "light", "dark" })
         {
@@ -174,7 +219,7 @@ public sealed class BillingJourneyTests(BrowserFixture fixture) : IClassFixture<
             await page.GotoAsync(path);
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await page.WaitForFunctionAsync("() => !document.querySelector('.mud-table-loading-progress, .mud-progress-linear')", null, new() { Timeout = 30_000 });
-            await BrowserFixture.ScreenshotAsync(page, $"{name}-{theme}");
+            await BrowserFixture.ScreenshotAsync(page, $"billing/{name}-{theme}");
         }
     }
 

@@ -20,7 +20,7 @@ public sealed record BillingOutcome(bool Succeeded, string Message, Guid? Id = n
 /// details, renders and stores the PDF and queues the e-mail, all in one transaction, so a number is
 /// used if and only if its document exists (gap-free), and two issuers never share a number.
 /// </summary>
-public sealed partial class InvoiceIssuer(IServiceScopeFactory scopes, IOptions<BillingOptions> options, TimeProvider time, OutboxSignal outboxSignal, ILogger<InvoiceIssuer> logger)
+public sealed partial class InvoiceIssuer(IServiceScopeFactory scopes, IOptions<BillingOptions> options, TimeProvider time, OutboxSignal outboxSignal, Live.LiveFeed live, ILogger<InvoiceIssuer> logger)
 {
     private const int MaxAttempts = 20;
 
@@ -68,6 +68,7 @@ public sealed partial class InvoiceIssuer(IServiceScopeFactory scopes, IOptions<
             {
                 await db.SaveChangesAsync(cancellationToken);
                 outboxSignal.Notify();
+                live.Publish(Live.LiveTopic.Invoices);
                 foreach (var invoice in drafts)
                 {
                     Log.Issued(logger, invoice.Number!, invoice.OrganizationId, issuedBy);
@@ -169,7 +170,13 @@ public sealed partial class InvoiceIssuer(IServiceScopeFactory scopes, IOptions<
         var changed = await db.Invoices
             .Where(i => i.Id == invoiceId && i.Kind == InvoiceKind.Invoice && (i.Status == InvoiceStatus.Issued || i.Status == InvoiceStatus.Overdue))
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InvoiceStatus.Paid).SetProperty(i => i.PaidAt, now), cancellationToken);
-        return changed == 1 ? BillingOutcome.Ok("Marked as paid.", invoiceId) : BillingOutcome.Fail("Only an open invoice can be marked as paid.");
+        if (changed != 1)
+        {
+            return BillingOutcome.Fail("Only an open invoice can be marked as paid.");
+        }
+
+        live.Publish(Live.LiveTopic.Invoices);
+        return BillingOutcome.Ok("Marked as paid.", invoiceId);
     }
 
     /// <summary>Issued invoices past their due date become overdue; reminders go out before and after the due date, each once.</summary>

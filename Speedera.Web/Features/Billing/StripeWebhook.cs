@@ -24,7 +24,7 @@ public sealed record WebhookResult(WebhookOutcome Outcome, string Detail)
 /// <c>POST /webhooks/stripe</c>: verifies the signature and its age, processes each event id once (the id is
 /// stored in the same transaction as the invoice change), and marks invoices paid, failed or refunded.
 /// </summary>
-public sealed partial class StripeWebhook(IServiceScopeFactory scopes, IOptions<BillingOptions> options, TimeProvider time, ILogger<StripeWebhook> logger)
+public sealed partial class StripeWebhook(IServiceScopeFactory scopes, IOptions<BillingOptions> options, TimeProvider time, Live.LiveFeed live, ILogger<StripeWebhook> logger)
 {
     public const int MaxPayloadBytes = 512 * 1024;
 
@@ -90,6 +90,8 @@ public sealed partial class StripeWebhook(IServiceScopeFactory scopes, IOptions<
         else
         {
             Log.Processed(logger, stripeEvent.Id, stripeEvent.Type ?? "", detail);
+            // Open invoice pages show the new state without a reload.
+            live.Publish(Live.LiveTopic.Invoices);
         }
 
         return new WebhookResult(outcome, detail);

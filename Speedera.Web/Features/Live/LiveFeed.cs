@@ -17,6 +17,9 @@ public enum LiveTopic
     /// <summary>A cache node reported its last seconds of traffic (the real-time panel).</summary>
     Realtime,
     PageChecks,
+
+    /// <summary>An invoice changed state (issued, paid, failed, refunded, voided).</summary>
+    Invoices,
 }
 
 /// <summary>One change: its topic, the edge node that caused it (if any), and when the control plane saw it.</summary>
