@@ -22,6 +22,17 @@ public static class Money
     /// <summary>VAT on the taxable amount of one rate (rate in percent, e.g. 19).</summary>
     public static decimal Vat(decimal taxableAmount, decimal ratePercent) => RoundAmount(taxableAmount * ratePercent / 100m);
 
+    // ISO 4217 currencies whose minor unit is not 1/100 (none, or 1/1000); amounts here are always in cents.
+    private static readonly HashSet<string> NotCents = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF",
+        "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND",
+    };
+
+    /// <summary>Whether the currency's minor unit is a hundredth, as every amount on an invoice is rounded to.</summary>
+    public static bool HasCents(string currency) => !NotCents.Contains(currency);
+
+    /// <summary>An amount with its invoice's currency code (unambiguous across currencies), grouped, with two decimals.</summary>
     public static string Format(decimal amount, string currency) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{currency} {amount:#,##0.00}");
 }

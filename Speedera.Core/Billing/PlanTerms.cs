@@ -27,6 +27,10 @@ public sealed record PlanTerms(
         {
             errors.Add("Currency must be an ISO 4217 code such as EUR.");
         }
+        else if (!Money.HasCents(Currency))
+        {
+            errors.Add($"{Currency} does not have two decimal places (ISO 4217); invoices round every amount to cents, so plans in {Currency} are not supported.");
+        }
 
         if (MonthlyFee < 0 || MinimumCharge < 0 || PricePer10kRequests < 0 || PricePerMillionDnsAnswers < 0)
         {

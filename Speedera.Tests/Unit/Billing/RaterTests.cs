@@ -120,4 +120,20 @@ public sealed class RaterTests
         Assert.Contains(plan.Validate(), e => e.Contains(expected, StringComparison.OrdinalIgnoreCase));
         Assert.Empty(Plan.Validate());
     }
+
+    [Theory]
+    [InlineData("JPY")]
+    [InlineData("KWD")]
+    public void Plans_in_currencies_without_cents_are_refused(string currency)
+    {
+        Assert.Contains((Plan with { Currency = currency }).Validate(), e => e.Contains("two decimal places", StringComparison.Ordinal));
+        Assert.Empty((Plan with { Currency = "USD" }).Validate());
+    }
+
+    [Fact]
+    public void Amounts_are_formatted_with_their_currency_grouped_and_in_cents()
+    {
+        Assert.Equal("EUR 1,234,567.50", Money.Format(1234567.5m, "EUR"));
+        Assert.Equal("CHF -0.05", Money.Format(-0.05m, "CHF"));
+    }
 }
