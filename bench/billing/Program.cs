@@ -1,19 +1,25 @@
-// Rates and issues invoices for ORGS organizations with MINUTES per-minute rollups each (4 POPs) on
-// PostgreSQL, through the portal's own services (BillingRating, InvoiceIssuer: rating, numbering,
+// Rates and issues invoices for ORGS organizations with MINUTES per-minute rollups each (4 POPs, the month's last
+// MINUTES minutes) on PostgreSQL, through the portal's own services (BillingRating, InvoiceIssuer: rating, numbering,
 // PDF rendering, outbox mail), and checks its answers: billed bytes = rollup bytes, gap-free numbers.
-// Usage: BillingBench <postgres connection string to a server> <orgs> <minutes per org>
+// The rollups are stored as traffic maintenance leaves them when the scheduler rates the month (6 h into the next):
+// minutes older than 48 h summed into UsageHourly, the rest as minute rows ("minutes" as 4th argument keeps all as minutes).
+// Usage: BillingBench <postgres connection string to a server> <orgs> <minutes per org> [downsampled|minutes]
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 using Speedera.Core.Billing;
 using Speedera.Web.Data;
 using Speedera.Web.Features.Billing;
+using Speedera.Web.Features.Reports;
 using Speedera.Web.Hosting;
 
 var server = args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("SPEEDERA_BENCH_POSTGRES") ?? throw new ArgumentException("connection string needed");
 var organizations = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
 var minutes = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 43_200;
+var downsampled = args.Length <= 3 || args[3] != "minutes";
 var database = "speedera_bench_" + Guid.NewGuid().ToString("N")[..8];
 var connection = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
 await Sql(server, $"CREATE DATABASE \"{database}\"");
@@ -32,9 +38,11 @@ try
     await services.GetRequiredService<BillingAdmin>().EnsureDefaultPlanAsync();
 
     var period = BillingPeriods.MonthStart(DateTime.UtcNow).AddMonths(-1);
+    // At most the whole month (February has 40,320 minutes).
+    minutes = Math.Min(minutes, (int)(period.AddMonths(1) - period).TotalMinutes);
     var seed = Stopwatch.StartNew();
-    var (expectedBytes, rows) = await SeedAsync(connection, organizations, minutes, period);
-    Console.WriteLine($"seeded {organizations:N0} organizations, {rows:N0} minute rollups in {seed.Elapsed.TotalSeconds:F1} s (not timed below)");
+    var (expectedBytes, rows, hourlyRows) = await SeedAsync(connection, organizations, minutes, period, downsampled);
+    Console.WriteLine($"seeded {organizations:N0} organizations, {(long)organizations * minutes:N0} minute rollups stored as {rows:N0} minute rows + {hourlyRows:N0} hourly rows in {seed.Elapsed.TotalSeconds:F1} s (not timed below)");
 
     var total = Stopwatch.StartNew();
     var rate = Stopwatch.StartNew();
@@ -95,8 +103,9 @@ static async Task Sql(string connectionString, string sql)
     await command.ExecuteNonQueryAsync();
 }
 
-// Organizations with one CDN hostname each (through EF), rollups through binary COPY (the fast path, as a bulk upload would be).
-static async Task<(long Bytes, long Rows)> SeedAsync(string connectionString, int organizations, int minutes, DateTime period)
+// Organizations with one CDN hostname each (through EF), rollups through binary COPY (the fast path, as a bulk upload would be):
+// minute rows, or hourly sums for hours maintenance would already have moved when the month is rated.
+static async Task<(long Bytes, long Rows, long HourlyRows)> SeedAsync(string connectionString, int organizations, int minutes, DateTime period, bool downsampled)
 {
     var random = new Random(42);
     var hostnames = new List<string>(organizations);
@@ -121,41 +130,93 @@ static async Task<(long Bytes, long Rows)> SeedAsync(string connectionString, in
         await db.SaveChangesAsync();
     }
 
-    await using var connection = new NpgsqlConnection(connectionString);
-    await connection.OpenAsync();
+    var periodEnd = period.AddMonths(1);
+    var first = periodEnd.AddMinutes(-minutes);
+    // The scheduler rates 6 h into the next month; maintenance has then moved every hour older than 48 h.
+    var cutoff = downsampled ? new TrafficStoreOptions().MinuteCutoff(new DateTimeOffset(periodEnd.AddHours(6), TimeSpan.Zero)) : DateTime.MinValue;
+    await using var minuteConnection = new NpgsqlConnection(connectionString);
+    await using var hourConnection = new NpgsqlConnection(connectionString);
+    await minuteConnection.OpenAsync();
+    await hourConnection.OpenAsync();
     string[] pops = ["sjc", "fra", "nrt", "gru"];
-    long bytes = 0, rows = 0;
-    await using (var usage = await connection.BeginBinaryImportAsync("COPY \"UsageRollups\" (\"Minute\", \"Hostname\", \"PopId\", \"NodeId\", \"Requests\", \"BytesToClients\", \"BytesFromOrigin\", \"Status2xx\", \"Status3xx\", \"Status4xx\", \"Status5xx\", \"Hits\", \"Misses\") FROM STDIN (FORMAT BINARY)"))
+    long bytes = 0, rows = 0, hourlyRows = 0;
+    const string Columns = "\"Hostname\", \"PopId\", \"NodeId\", \"Requests\", \"BytesToClients\", \"BytesFromOrigin\", \"Status2xx\", \"Status3xx\", \"Status4xx\", \"Status5xx\", \"Hits\", \"Misses\"";
+    await using (var usage = await minuteConnection.BeginBinaryImportAsync($"COPY \"UsageRollups\" (\"Minute\", {Columns}) FROM STDIN (FORMAT BINARY)"))
+    await using (var hourly = await hourConnection.BeginBinaryImportAsync($"COPY \"UsageHourly\" (\"Hour\", {Columns}) FROM STDIN (FORMAT BINARY)"))
     {
+        var hourBytes = new long[pops.Length];
+        var hourRequests = new long[pops.Length];
         foreach (var name in hostnames)
         {
+            DateTime? hour = null;
             for (var m = 0; m < minutes; m++)
             {
+                var minute = first.AddMinutes(m);
                 var b = random.NextInt64(1, 50_000_000);
                 var r = random.NextInt64(1, 2_000);
-                await usage.StartRowAsync();
-                await usage.WriteAsync(period.AddMinutes(m), NpgsqlDbType.TimestampTz);
-                await usage.WriteAsync(name, NpgsqlDbType.Varchar);
-                await usage.WriteAsync(pops[m % pops.Length], NpgsqlDbType.Varchar);
-                await usage.WriteAsync("edge-1", NpgsqlDbType.Varchar);
-                await usage.WriteAsync(r, NpgsqlDbType.Bigint);
-                await usage.WriteAsync(b, NpgsqlDbType.Bigint);
-                await usage.WriteAsync(b / 10, NpgsqlDbType.Bigint);
-                await usage.WriteAsync(r, NpgsqlDbType.Bigint);
-                await usage.WriteAsync(0L, NpgsqlDbType.Bigint);
-                await usage.WriteAsync(0L, NpgsqlDbType.Bigint);
-                await usage.WriteAsync(0L, NpgsqlDbType.Bigint);
-                await usage.WriteAsync(r, NpgsqlDbType.Bigint);
-                await usage.WriteAsync(0L, NpgsqlDbType.Bigint);
+                var pop = m % pops.Length;
                 bytes += b;
+                if (minute < cutoff)
+                {
+                    var at = new DateTime(minute.Ticks - (minute.Ticks % TimeSpan.TicksPerHour), DateTimeKind.Utc);
+                    if (hour != at)
+                    {
+                        hourlyRows += await FlushHourAsync(hourly, hour, name, pops, hourBytes, hourRequests);
+                        hour = at;
+                    }
+
+                    hourBytes[pop] += b;
+                    hourRequests[pop] += r;
+                    continue;
+                }
+
+                await WriteRowAsync(usage, minute, name, pops[pop], r, b);
                 rows++;
             }
+
+            hourlyRows += await FlushHourAsync(hourly, hour, name, pops, hourBytes, hourRequests);
         }
 
         await usage.CompleteAsync();
+        await hourly.CompleteAsync();
     }
 
-    await using var analyze = new NpgsqlCommand("ANALYZE", connection);
+    await using var analyze = new NpgsqlCommand("ANALYZE", minuteConnection);
     await analyze.ExecuteNonQueryAsync();
-    return (bytes, rows);
+    return (bytes, rows, hourlyRows);
+}
+
+static async Task<long> FlushHourAsync(NpgsqlBinaryImporter hourly, DateTime? hour, string name, string[] pops, long[] hourBytes, long[] hourRequests)
+{
+    long written = 0;
+    for (var p = 0; hour is not null && p < pops.Length; p++)
+    {
+        if (hourBytes[p] != 0 || hourRequests[p] != 0)
+        {
+            await WriteRowAsync(hourly, hour.Value, name, pops[p], hourRequests[p], hourBytes[p]);
+            written++;
+        }
+    }
+
+    Array.Clear(hourBytes);
+    Array.Clear(hourRequests);
+    return written;
+}
+
+static async Task WriteRowAsync(NpgsqlBinaryImporter import, DateTime at, string name, string pop, long requests, long bytes)
+{
+    await import.StartRowAsync();
+    await import.WriteAsync(at, NpgsqlDbType.TimestampTz);
+    await import.WriteAsync(name, NpgsqlDbType.Varchar);
+    await import.WriteAsync(pop, NpgsqlDbType.Varchar);
+    await import.WriteAsync("edge-1", NpgsqlDbType.Varchar);
+    await import.WriteAsync(requests, NpgsqlDbType.Bigint);
+    await import.WriteAsync(bytes, NpgsqlDbType.Bigint);
+    await import.WriteAsync(bytes / 10, NpgsqlDbType.Bigint);
+    await import.WriteAsync(requests, NpgsqlDbType.Bigint);
+    await import.WriteAsync(0L, NpgsqlDbType.Bigint);
+    await import.WriteAsync(0L, NpgsqlDbType.Bigint);
+    await import.WriteAsync(0L, NpgsqlDbType.Bigint);
+    await import.WriteAsync(requests, NpgsqlDbType.Bigint);
+    await import.WriteAsync(0L, NpgsqlDbType.Bigint);
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Rate and issue invoices for ORGS organizations with a month of minute rollups each on PostgreSQL
-# (default 10,000 × 43,200 minutes; small: bench/billing/run.sh 200 1440). Prints rating time, issuing time,
+# (default 10,000 × 43,200 minutes; small: bench/billing/run.sh 200 4320), stored as traffic maintenance leaves them
+# when the month is rated (older than 48 h in UsageHourly; "minutes" as 3rd argument keeps all minute rows). Prints rating time, issuing time,
 # PDFs per second, total time and peak memory, and checks billed bytes against the rollups and gap-free numbers.
 # Needs SPEEDERA_BENCH_POSTGRES (a server connection string); without it a throwaway cluster is started on loopback.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 ORGS=${1:-10000}
 MINUTES=${2:-43200}
-dotnet build "$here/BillingBench.csproj" -c Release -v quiet -nologo >/dev/null
+LAYOUT=${3:-downsampled}
+dotnet build "$here/BillingBench.csproj" -c Release -v quiet -nologo >/dev/null || { echo "bench build failed" >&2; dotnet build "$here/BillingBench.csproj" -c Release -v quiet -nologo | grep -E " error " >&2; exit 1; }
 dll="$here/bin/Release/net10.0/BillingBench.dll"
 if [ -z "${SPEEDERA_BENCH_POSTGRES:-}" ]; then
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -21,7 +23,7 @@ if [ -z "${SPEEDERA_BENCH_POSTGRES:-}" ]; then
   export SPEEDERA_BENCH_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
 fi
 if [ -x /usr/bin/time ]; then
-  /usr/bin/time -f "process: max resident set size %M KiB, elapsed %e s (including seeding)" dotnet "$dll" "$SPEEDERA_BENCH_POSTGRES" "$ORGS" "$MINUTES"
+  /usr/bin/time -f "process: max resident set size %M KiB, elapsed %e s (including seeding)" dotnet "$dll" "$SPEEDERA_BENCH_POSTGRES" "$ORGS" "$MINUTES" "$LAYOUT"
 else
-  dotnet "$dll" "$SPEEDERA_BENCH_POSTGRES" "$ORGS" "$MINUTES"
+  dotnet "$dll" "$SPEEDERA_BENCH_POSTGRES" "$ORGS" "$MINUTES" "$LAYOUT"
 fi
