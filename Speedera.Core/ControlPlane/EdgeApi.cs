@@ -71,6 +71,9 @@ public static class UploadKinds
     /// <summary>Per-minute GTM query counts per (hostname, client subnet, resolver).</summary>
     public const string ClientGroups = "client-groups";
 
+    /// <summary>A dns node's own service-metric and latency tables (the explainer decides as that node does).</summary>
+    public const string DnsView = "dns-view";
+
     public static bool IsValid(string? kind) =>
         !string.IsNullOrEmpty(kind) && kind.Length <= 32 && kind.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 }

@@ -21,7 +21,7 @@ public sealed record WhatIfResult(
     IReadOnlyList<ClientChange> Changed,
     long ChangedQueries);
 
-/// <summary>One explained decision: where the client is, every step, the answer.</summary>
+/// <summary>One explained decision: where the client is, every step, the answer, and whose metric tables it used (<see cref="Source"/>).</summary>
 public sealed record GtmExplanation(
     string Hostname,
     string Client,
@@ -29,7 +29,8 @@ public sealed record GtmExplanation(
     string? Continent,
     string Reason,
     IReadOnlyList<string> Answers,
-    IReadOnlyList<string> Steps);
+    IReadOnlyList<string> Steps,
+    string? Source = null);
 
 /// <summary>
 /// Runs the dns node's engine (<see cref="GtmEngine"/>, the same code) off the hot path: the what-if

@@ -80,6 +80,9 @@ public sealed class MetricsStore : IMetricSink, IGtmMetricsView
         [.. _latency.SelectMany(row => row.Value.Select(cell =>
             new LatencyMeasurement(cell.Key, row.Key.ToString(), "", cell.Value.RoundTrip, cell.Value.Quality, cell.Value.MeasuredAt, nodeId)))];
 
+    /// <summary>The newest result per service, for the node's reported view (see <see cref="DnsNodeView"/>).</summary>
+    public IReadOnlyList<ServiceMetric> ExportServiceMetrics() => [.. _services.Values];
+
     public bool TryGetServiceMetric(ServiceKey key, out ServiceMetric metric) =>
         _services.TryGetValue(key, out metric!);
 

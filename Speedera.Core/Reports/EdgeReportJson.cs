@@ -17,4 +17,5 @@ namespace Speedera.Core.Reports;
 [JsonSerializable(typeof(UsageRollup[]))]
 [JsonSerializable(typeof(PurgeOrder[]))]
 [JsonSerializable(typeof(PurgeResult[]))]
+[JsonSerializable(typeof(DnsNodeView))]
 public sealed partial class EdgeReportJson : JsonSerializerContext;

@@ -150,5 +150,8 @@ public sealed class DnsRole : IEdgeRole, IEdgeRoleCounters
         {
             context.Uploader.Enqueue(UploadKinds.ClientGroups, clients.ToArray(), EdgeReportJson.Default.ClientGroupCountRowArray);
         }
+
+        var view = Core.Gtm.DnsNodeViews.Take(State.Metrics, context.Options.NodeId, context.Configuration.Current?.Version, State.Geo.Current?.Version.ToString(), context.TimeProvider.GetUtcNow());
+        context.Uploader.Enqueue(UploadKinds.DnsView, view, EdgeReportJson.Default.DnsNodeView);
     }
 }

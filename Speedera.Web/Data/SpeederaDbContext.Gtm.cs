@@ -6,4 +6,8 @@ namespace Speedera.Web.Data;
 public partial class SpeederaDbContext
 {
     public DbSet<GtmPolicyEntity> GtmPolicies => Set<GtmPolicyEntity>();
+
+    public DbSet<GtmPolicyChangeEntity> GtmPolicyChanges => Set<GtmPolicyChangeEntity>();
+
+    public DbSet<DnsNodeViewEntity> DnsNodeViews => Set<DnsNodeViewEntity>();
 }

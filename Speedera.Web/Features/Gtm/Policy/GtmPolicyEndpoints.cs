@@ -4,13 +4,18 @@ using Speedera.Web.Features.Account;
 
 namespace Speedera.Web.Features.Gtm.Policy;
 
-/// <summary>Body of the explain request: a client address (resolver) or subnet (ECS), optionally through a resolver.</summary>
-public sealed record ExplainRequest(string Client, string? Resolver, bool Ipv6);
+/// <summary>
+/// Body of the explain request: a client address (resolver) or subnet (ECS), optionally through a resolver; with
+/// <see cref="Node"/>, the decision that dns node makes with its own reported metric tables.
+/// </summary>
+public sealed record ExplainRequest(string Client, string? Resolver, bool Ipv6, string? Node = null);
 
 /// <summary>Region rules, what-if and explain in the customer REST API (and so in its OpenAPI document).</summary>
 public static class GtmPolicyEndpoints
 {
-    public static IServiceCollection AddGtmPolicies(this IServiceCollection services) => services.AddScoped<GtmPolicyService>();
+    public static IServiceCollection AddGtmPolicies(this IServiceCollection services) =>
+        services.AddScoped<GtmPolicyService>()
+            .AddSingleton<Reports.IUploadConsumer, DnsViewConsumer>();
 
     public static void MapGtmPolicyApi(RouteGroupBuilder api)
     {
@@ -42,10 +47,22 @@ public static class GtmPolicyEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/domains/{id:guid}/gtm/explain", async (Guid id, ExplainRequest request, ClaimsPrincipal user, GtmPolicyService policies, CancellationToken ct) =>
-            await policies.ExplainAsync(Org(user), id, request.Client, request.Resolver, request.Ipv6, ct) is { } result ? Results.Ok(result) : NotFound())
+            await policies.ExplainAsync(Org(user), id, request.Client, request.Resolver, request.Ipv6, request.Node, ct) is { } result ? Results.Ok(result) : NotFound())
             .WithName("ExplainGtmAnswer")
-            .WithSummary("The engine's decision for a client address or subnet, step by step (candidates and their health, region, latency, load, weights, persistence, answer), with the current probe results.")
+            .WithSummary("The engine's decision for a client address or subnet, step by step (candidates and their health, region, latency, load, weights, persistence, answer), with the probe results the control plane received, or (with 'node') with the service and latency tables that dns node last reported. 'source' says which.")
             .Produces<GtmExplanation>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/gtm/nodes", async (GtmPolicyService policies, CancellationToken ct) => Results.Ok(await policies.NodeViewsAsync(ct)))
+            .WithName("ListGtmExplainNodes")
+            .WithSummary("The dns nodes whose own metric tables the explainer can use ('node' in an explain request), with when they reported them.")
+            .Produces<IReadOnlyList<DnsNodeViewSummary>>();
+
+        api.MapGet("/domains/{id:guid}/gtm/regions/history", async (Guid id, ClaimsPrincipal user, GtmPolicyService policies, CancellationToken ct) =>
+            await policies.HistoryAsync(Org(user), id, 100, ct) is { } history ? Results.Ok(history) : NotFound())
+            .WithName("GetGtmRegionsHistory")
+            .WithSummary("Who changed the hostname's region policy and when, newest first, with the configuration version each change published and the policy after it.")
+            .Produces<IReadOnlyList<GtmPolicyChange>>()
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 

@@ -15,6 +15,12 @@ namespace Speedera.Web.Features.Gtm.Policy;
 /// <summary>A scenario to simulate before publishing: a pending policy, and/or POPs or addresses that fail.</summary>
 public sealed record WhatIfRequest(GtmPolicy? Policy, IReadOnlyList<string>? FailedPops, IReadOnlyList<string>? FailedAddresses);
 
+/// <summary>A dns node whose own metric tables the explainer can use, and when it took them.</summary>
+public sealed record DnsNodeViewSummary(string NodeId, DateTime TakenAt, long? ConfigurationVersion);
+
+/// <summary>One saved change of the region policy: when, by whom, the configuration version it published, the policy after it.</summary>
+public sealed record GtmPolicyChange(DateTime ChangedAt, string ChangedBy, long? PublishedVersion, GtmPolicy Policy);
+
 /// <summary>
 /// Region rules and geoproximity of a customer's GTM hostname: read, validated, saved and published; and the
 /// what-if simulation and explainer, which run the dns node's engine over the published configuration, the
@@ -192,12 +198,27 @@ public sealed class GtmPolicyService(
                 string.Join(" ", published.Errors.Take(3).Select(e => e.Message)));
         }
 
+        db.GtmPolicyChanges.Add(new GtmPolicyChangeEntity
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            OrganizationId = organizationId,
+            HostnameId = id,
+            ChangedAt = time.GetUtcNow().UtcDateTime,
+            ChangedBy = author,
+            PolicyJson = policy.ToJson(),
+            PublishedVersion = published.Version,
+        });
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return DomainResult.Ok(published.Version, id);
     }
 
-    /// <summary>The engine's decision for one client, step by step, as a dns node would make it now.</summary>
-    public async Task<GtmExplanation?> ExplainAsync(Guid organizationId, Guid id, string client, string? resolver, bool v6, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The engine's decision for one client, step by step. Without <paramref name="nodeId"/> it uses the probe results the
+    /// control plane received (no latency tables: those stay on the dns nodes); with it, the metric tables that dns node
+    /// last reported, at the moment it took them, so the answer is the one that node gave.
+    /// </summary>
+    public async Task<GtmExplanation?> ExplainAsync(Guid organizationId, Guid id, string client, string? resolver, bool v6, string? nodeId = null, CancellationToken cancellationToken = default)
     {
         var hostname = await db.Hostnames.AsNoTracking().SingleOrDefaultAsync(h => h.Id == id && h.OrganizationId == organizationId, cancellationToken);
         if (hostname is null)
@@ -210,15 +231,79 @@ public sealed class GtmPolicyService(
             return new GtmExplanation(hostname.Name, client, null, null, "Invalid", [], [error!]);
         }
 
-        var (configuration, _) = await PublishedAsync(cancellationToken);
+        var (configuration, publishedVersion) = await PublishedAsync(cancellationToken);
         if (configuration is null)
         {
             return new GtmExplanation(hostname.Name, client, null, null, "NotPublished", [], ["Nothing has been published yet."]);
         }
 
         await geo.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        var metrics = await MetricsAsync(cancellationToken);
-        return GtmSimulator.Explain(GtmConfiguration.Build(configuration), metrics, PublishedName(hostname), in gtmClient, geo.Holder, time, v6);
+        IGtmMetricsView metrics;
+        TimeProvider clock = time;
+        string source;
+        var notes = new List<string>();
+        if (string.IsNullOrWhiteSpace(nodeId))
+        {
+            metrics = await MetricsAsync(cancellationToken);
+            source = "control plane: the newest probe results it received; latency tables stay on the dns nodes, so latency counts as unknown";
+        }
+        else
+        {
+            var entity = await db.DnsNodeViews.AsNoTracking().SingleOrDefaultAsync(v => v.NodeId == nodeId, cancellationToken);
+            var view = entity is null ? null : System.Text.Json.JsonSerializer.Deserialize(entity.ViewJson, Core.Reports.EdgeReportJson.Default.DnsNodeView);
+            if (view is null)
+            {
+                return new GtmExplanation(hostname.Name, client, null, null, "NoNodeView", [], [$"Dns node '{nodeId}' has not reported its metric tables."], $"dns node {nodeId}");
+            }
+
+            metrics = DnsNodeViews.ToMetrics(view);
+            clock = new FixedTime(view.TakenAt);
+            var age = time.GetUtcNow() - view.TakenAt;
+            source = $"dns node {view.NodeId}: its own service and latency tables ({view.Services.Count} service results, {view.Latency.Count} latency entries), taken {view.TakenAt:u}, {Math.Max(0, age.TotalSeconds):F0} s ago";
+            if (view.ConfigurationVersion is { } running && running != publishedVersion)
+            {
+                notes.Add($"Dns node {view.NodeId} ran configuration version {running} when it reported; this explanation uses the published version {publishedVersion}.");
+            }
+
+            if (view.LatencyTotal > view.Latency.Count)
+            {
+                notes.Add($"The node holds {view.LatencyTotal} latency entries and reported the newest {view.Latency.Count}; an older group may have a latency there that is unknown here.");
+            }
+
+            notes.Add("Persistence entries stay on the node: this explanation starts without any.");
+        }
+
+        var explanation = GtmSimulator.Explain(GtmConfiguration.Build(configuration), metrics, PublishedName(hostname), in gtmClient, geo.Holder, clock, v6);
+        return explanation with { Source = source, Steps = [$"Metrics from the {source}.", .. notes, .. explanation.Steps] };
+    }
+
+    /// <summary>The dns nodes whose own tables the explainer can use, newest report first.</summary>
+    public async Task<IReadOnlyList<DnsNodeViewSummary>> NodeViewsAsync(CancellationToken cancellationToken = default)
+    {
+        var rows = await db.DnsNodeViews.AsNoTracking()
+            .Select(v => new DnsNodeViewSummary(v.NodeId, v.TakenAt, v.ConfigurationVersion))
+            .ToListAsync(cancellationToken);
+        return [.. rows.OrderByDescending(r => r.TakenAt).ThenBy(r => r.NodeId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The policy's saved changes, newest first (the audit trail); null when the hostname is not the organization's.</summary>
+    public async Task<IReadOnlyList<GtmPolicyChange>?> HistoryAsync(Guid organizationId, Guid id, int count = 20, CancellationToken cancellationToken = default)
+    {
+        if (!await db.Hostnames.AnyAsync(h => h.Id == id && h.OrganizationId == organizationId, cancellationToken))
+        {
+            return null;
+        }
+
+        var rows = await db.GtmPolicyChanges.AsNoTracking()
+            .Where(c => c.HostnameId == id && c.OrganizationId == organizationId)
+            .ToListAsync(cancellationToken);
+        return [.. rows.OrderByDescending(c => c.ChangedAt).ThenByDescending(c => c.PublishedVersion).Take(count)
+            .Select(c => new GtmPolicyChange(c.ChangedAt, c.ChangedBy, c.PublishedVersion, GtmPolicy.FromJson(c.PolicyJson)))];
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     /// <summary>Simulates the scenario over the last 24 hours of client groups; null when the hostname is not the organization's.</summary>

@@ -35,6 +35,10 @@ public sealed partial class GtmRegions
     private string? explainClient;
     private string? explainResolver;
     private bool explainV6;
+    private const string ControlPlaneView = "";
+    private string explainNode = ControlPlaneView;
+    private IReadOnlyList<DnsNodeViewSummary> nodeViews = [];
+    private IReadOnlyList<GtmPolicyChange> history = [];
 
     [Parameter]
     public Guid Id { get; set; }
@@ -103,6 +107,8 @@ public sealed partial class GtmRegions
         var pops = await Domains.RunAsync(d => d.PopsAsync());
         (policy, geo, geoMissing) = await Policies.RunAsync(async p => (await p.GetAsync(org, Id), p.GeoData, p.GeoData is null ? p.GeoMissingReason ?? "not loaded yet" : null));
         policy ??= GtmPolicy.Empty;
+        nodeViews = await Policies.RunAsync(p => p.NodeViewsAsync());
+        history = await Policies.RunAsync(p => p.HistoryAsync(org, Id)) ?? [];
         rules = [.. policy.Rules.Select(r => new RuleRow { Kind = r.Kind, Code = r.Code, Targets = [.. r.Targets] })];
         defaults = [.. policy.Default];
         geoproximity = policy.Geoproximity;
@@ -116,6 +122,31 @@ public sealed partial class GtmRegions
             .. hostnamePops.Select(p => (RegionRouting.PopPrefix + p.Id, $"every address in {p.Name}")),
         ];
     }
+
+    private string Summary(GtmPolicy p)
+    {
+        if (p.IsEmpty)
+        {
+            return "no region rules";
+        }
+
+        var parts = p.Rules.Select(r => $"{r.Code} → {string.Join(", ", r.Targets.Select(TargetLabel))}").ToList();
+        if (p.Default.Count > 0)
+        {
+            parts.Add($"default → {string.Join(", ", p.Default.Select(TargetLabel))}");
+        }
+
+        if (p.Geoproximity)
+        {
+            parts.Add("geoproximity on");
+        }
+
+        parts.AddRange(p.Biases.Select(b => $"bias {PopName(b.PopId)} {b.Bias:+0;-0}"));
+        return string.Join("; ", parts);
+    }
+
+    private string TargetLabel(string target) =>
+        target.StartsWith(RegionRouting.PopPrefix, StringComparison.Ordinal) ? PopName(target[RegionRouting.PopPrefix.Length..]) : target;
 
     private GtmPolicy Pending() => new(
         [.. rules.Select(r => new RegionRuleInput(r.Kind, r.Code ?? "", [.. r.Targets]))],
@@ -170,6 +201,7 @@ public sealed partial class GtmRegions
             {
                 saved = $"Saved. Configuration version {result.PublishedVersion} is on its way to the network.";
                 errors = [];
+                history = await Policies.RunAsync(p => p.HistoryAsync(org, Id)) ?? [];
             }
             else
             {
@@ -221,7 +253,9 @@ public sealed partial class GtmRegions
             var client = explainClient;
             var resolver = explainResolver;
             var v6 = explainV6;
-            explanation = await Policies.RunAsync(p => p.ExplainAsync(org, Id, client, resolver, v6));
+            var node = string.IsNullOrEmpty(explainNode) ? null : explainNode;
+            explanation = await Policies.RunAsync(p => p.ExplainAsync(org, Id, client, resolver, v6, node));
+            nodeViews = await Policies.RunAsync(p => p.NodeViewsAsync());
         }
         finally
         {
