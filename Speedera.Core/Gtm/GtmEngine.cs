@@ -420,7 +420,7 @@ public sealed class GtmEngine(
         var age = now - metric.MeasuredAt;
         if (metric.Failed)
         {
-            return $"down (the last probe {age.TotalSeconds:F0} s ago failed)";
+            return $"down (the last probe {age.TotalSeconds:F0} s ago failed: {metric.Error})";
         }
 
         return age > staleAfter
