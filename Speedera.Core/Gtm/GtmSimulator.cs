@@ -12,6 +12,9 @@ public sealed record ClientChange(string Subnet, string Resolver, long Queries, 
 /// <summary>Queries per answer (an address, or a POP) before and after.</summary>
 public sealed record AnswerShare(string Key, long Before, long After);
 
+/// <summary>The clients of one country (by the geo data): their queries, how many move, and the POP most of them get before and after.</summary>
+public sealed record CountryShift(string Country, long Queries, long MovedQueries, string? BeforePop, string? AfterPop);
+
 public sealed record WhatIfResult(
     string Hostname,
     long Clients,
@@ -19,7 +22,8 @@ public sealed record WhatIfResult(
     IReadOnlyList<AnswerShare> Addresses,
     IReadOnlyList<AnswerShare> Pops,
     IReadOnlyList<ClientChange> Changed,
-    long ChangedQueries);
+    long ChangedQueries,
+    IReadOnlyList<CountryShift>? Countries = null);
 
 /// <summary>One explained decision: where the client is, every step, the answer, and whose metric tables it used (<see cref="Source"/>).</summary>
 public sealed record GtmExplanation(
@@ -57,6 +61,8 @@ public static class GtmSimulator
         var addresses = new Dictionary<string, (long Before, long After)>(StringComparer.Ordinal);
         var pops = new Dictionary<string, (long Before, long After)>(StringComparer.Ordinal);
         var changed = new List<ClientChange>();
+        var countries = new Dictionary<string, CountryTally>(StringComparer.Ordinal);
+        var data = geo.Current;
         long queries = 0, changedQueries = 0;
         foreach (var c in clients)
         {
@@ -68,7 +74,19 @@ public static class GtmSimulator
             Add(addresses, a.Answer?.Address, c.Queries, false);
             Add(pops, b.Answer?.PopId, c.Queries, true);
             Add(pops, a.Answer?.PopId, c.Queries, false);
-            if (!string.Equals(b.Answer?.Address, a.Answer?.Address, StringComparison.Ordinal))
+            var moved = !string.Equals(b.Answer?.Address, a.Answer?.Address, StringComparison.Ordinal);
+            if (data is not null && data.Lookup(client.Location) is { IsKnown: true } location)
+            {
+                var code = data.Country(location).Code;
+                if (!countries.TryGetValue(code, out var row))
+                {
+                    countries[code] = row = new CountryTally();
+                }
+
+                row.Add(b.Answer?.PopId, a.Answer?.PopId, c.Queries, moved);
+            }
+
+            if (moved)
             {
                 changedQueries += c.Queries;
                 changed.Add(new ClientChange(c.Subnet.ToString(), c.Resolver.ToString(), c.Queries,
@@ -83,7 +101,8 @@ public static class GtmSimulator
             [.. addresses.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new AnswerShare(kv.Key, kv.Value.Before, kv.Value.After))],
             [.. pops.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new AnswerShare(kv.Key, kv.Value.Before, kv.Value.After))],
             [.. changed.OrderByDescending(x => x.Queries).ThenBy(x => x.Subnet, StringComparer.Ordinal)],
-            changedQueries);
+            changedQueries,
+            [.. countries.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new CountryShift(kv.Key, kv.Value.Queries, kv.Value.Moved, Main(kv.Value.Before), Main(kv.Value.After)))]);
     }
 
     public static GtmExplanation Explain(GtmConfiguration configuration, IGtmMetricsView metrics, string hostname, in GtmClient client, GeoDataHolder geo, TimeProvider time, bool v6 = false)
@@ -141,6 +160,28 @@ public static class GtmSimulator
 
     private static string Describe(in GtmClient client) =>
         client.UsesSubnet ? $"{ClientGroup.Of(client.SubnetAddress, client.SubnetPrefix)} via resolver {client.Resolver}" : $"resolver {client.Resolver}";
+
+    private sealed class CountryTally
+    {
+        public long Queries { get; private set; }
+
+        public long Moved { get; private set; }
+
+        public Dictionary<string, long> Before { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, long> After { get; } = new(StringComparer.Ordinal);
+
+        public void Add(string? before, string? after, long queries, bool moved)
+        {
+            Queries += queries;
+            Moved += moved ? queries : 0;
+            Before[before ?? ""] = Before.GetValueOrDefault(before ?? "") + queries;
+            After[after ?? ""] = After.GetValueOrDefault(after ?? "") + queries;
+        }
+    }
+
+    private static string? Main(Dictionary<string, long> pops) =>
+        pops.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key.Length == 0 ? null : kv.Key).FirstOrDefault();
 
     private static void Add(Dictionary<string, (long Before, long After)> map, string? key, long count, bool before)
     {

@@ -87,6 +87,12 @@ public class WhatIfPredictionTests(RegionDnsServer fixture) : IClassFixture<Regi
         Assert.Equal(("10.1.0.1", "10.1.0.3", nameof(GtmReason.RegionNearest)), (dutch.Before, dutch.After, dutch.AfterReason));
         Assert.Equal(new[] { "130.208.0.0/16", "18.130.0.0/24", "193.0.6.0/24" }, result.Changed.Select(c => c.Subnet).Order(StringComparer.Ordinal));
 
+        // Per country (the what-if map): the Dutch clients move from London to Frankfurt; Brazil stays where it was.
+        Assert.Equal(new CountryShift("NL", 10, 10, "lhr", "fra"), Assert.Single(result.Countries!, c => c.Country == "NL"));
+        var brazil = Assert.Single(result.Countries!, c => c.Country == "BR");
+        Assert.Equal((60L, 0L), (brazil.Queries, brazil.MovedQueries));
+        Assert.Equal(brazil.BeforePop, brazil.AfterPop);
+
         try
         {
             fixture.Server.Configuration = config;

@@ -39,6 +39,15 @@ public sealed partial class GtmRegions
     private string explainNode = ControlPlaneView;
     private IReadOnlyList<DnsNodeViewSummary> nodeViews = [];
     private IReadOnlyList<GtmPolicyChange> history = [];
+    private List<PopEntity> allPops = [];
+    private IReadOnlyList<string> targetOrder = [];
+    private IReadOnlyList<CountryRoute> routes = [];
+    private IReadOnlyList<CountryFigure> mapCountries = [];
+    private IReadOnlyList<MapMarker> mapPops = [];
+    private IReadOnlyList<RegionMapLegendEntry> legend = [];
+    private CountryRoute? selectedCountry;
+    private string? selectedContinent;
+    private string? mapTarget;
 
     [Parameter]
     public Guid Id { get; set; }
@@ -121,6 +130,9 @@ public sealed partial class GtmRegions
                 .Select(a => (a.Address, $"{a.Address} ({pops.FirstOrDefault(p => p.Id == a.PopId)?.Name ?? a.PopId}{(a.HiddenFailover ? ", hidden" : "")})")),
             .. hostnamePops.Select(p => (RegionRouting.PopPrefix + p.Id, $"every address in {p.Name}")),
         ];
+        allPops = [.. pops];
+        targetOrder = [.. targetOptions.Select(o => o.Value)];
+        RefreshMap();
     }
 
     private string Summary(GtmPolicy p)
@@ -146,7 +158,8 @@ public sealed partial class GtmRegions
     }
 
     private string TargetLabel(string target) =>
-        target.StartsWith(RegionRouting.PopPrefix, StringComparison.Ordinal) ? PopName(target[RegionRouting.PopPrefix.Length..]) : target;
+        targetOptions.FirstOrDefault(o => o.Value == target).Label
+            ?? (target.StartsWith(RegionRouting.PopPrefix, StringComparison.Ordinal) ? PopName(target[RegionRouting.PopPrefix.Length..]) : target);
 
     private GtmPolicy Pending() => new(
         [.. rules.Select(r => new RegionRuleInput(r.Kind, r.Code ?? "", [.. r.Targets]))],
@@ -157,11 +170,87 @@ public sealed partial class GtmRegions
     private void Changed()
     {
         saved = null;
+        RefreshMap();
         if (hostname is not null)
         {
             errors = GtmPolicyService.Validate(hostname, GtmPolicyService.Normalize(Pending()), [.. hostnamePops.Select(p => p.Id)]);
         }
     }
+
+    /// <summary>Recolours the map from the pending rules (the editor's state, saved or not).</summary>
+    private void RefreshMap()
+    {
+        if (hostname is null || geo is null)
+        {
+            return;
+        }
+
+        var pending = GtmPolicyService.Normalize(Pending());
+        routes = RegionMap.Routes(pending, geo.Countries, [.. hostnamePops.Select(p => new RegionMapPop(p.Id, p.Name, p.Latitude, p.Longitude))]);
+        mapCountries = [.. routes.Where(r => r.Target is not null)
+            .Select(r => new CountryFigure(r.Country, 1, $"{TargetLabel(r.Target!)} ({r.How})", RegionMap.ColorOf(r.Target!, targetOrder)))];
+        legend = RegionMap.Legend(routes, targetOrder);
+        var poolByPop = routes.Where(r => r.Target is not null).GroupBy(r => PopOfTarget(r.Target!) ?? "").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        mapPops = [.. hostnamePops.Select(p => new MapMarker(p.Id, p.Name, p.Latitude, p.Longitude, poolByPop.GetValueOrDefault(p.Id),
+            $"{poolByPop.GetValueOrDefault(p.Id)} countries routed here", RegionMap.ColorOf(RegionRouting.PopPrefix + p.Id, targetOrder)))];
+        if (selectedCountry is { } selected)
+        {
+            selectedCountry = routes.FirstOrDefault(r => r.Country == selected.Country);
+        }
+    }
+
+    private string? PopOfTarget(string target) =>
+        target.StartsWith(RegionRouting.PopPrefix, StringComparison.Ordinal)
+            ? target[RegionRouting.PopPrefix.Length..]
+            : hostname?.Addresses.FirstOrDefault(a => a.Address == target)?.PopId;
+
+    private void SelectCountry(string code)
+    {
+        selectedCountry = routes.FirstOrDefault(r => r.Country == code);
+        selectedContinent = geo is not null && geo.TryGetCountry(code, out var c) && c.Continent.Length > 0 ? c.Continent : null;
+        mapTarget ??= targetOptions.Count > 0 ? targetOptions[0].Value : null;
+    }
+
+    /// <summary>From the map: the country's (or its continent's) rule gets the chosen target first; a new rule is added when there is none.</summary>
+    private void SendFromMap(RegionKind kind)
+    {
+        if (selectedCountry is null || mapTarget is null)
+        {
+            return;
+        }
+
+        var code = kind == RegionKind.Country ? selectedCountry.Country : selectedContinent;
+        if (code is null)
+        {
+            return;
+        }
+
+        var rule = rules.FirstOrDefault(r => r.Kind == kind && string.Equals(r.Code, code, StringComparison.OrdinalIgnoreCase));
+        if (rule is null)
+        {
+            rules.Add(rule = new RuleRow { Kind = kind, Code = code });
+        }
+
+        rule.Targets.Remove(mapTarget);
+        rule.Targets.Insert(0, mapTarget);
+        Changed();
+    }
+
+    private List<CountryFigure> WhatIfCountries(IReadOnlyList<CountryShift> shifts) =>
+        [.. shifts.Select(s => new CountryFigure(
+            s.Country,
+            s.Queries,
+            $"{s.Queries:N0} queries, {s.MovedQueries:N0} move; {PopOrNone(s.BeforePop)} → {PopOrNone(s.AfterPop)}",
+            s.AfterPop is null ? "#9e9e9e" : RegionMap.ColorOf(RegionRouting.PopPrefix + s.AfterPop, targetOrder),
+            s.MovedQueries > 0))];
+
+    private string PopOrNone(string? id) => id is null ? "no answer" : allPops.FirstOrDefault(p => p.Id == id)?.Name ?? id;
+
+    private List<MapMarker> WhatIfPops(WhatIfResult w) =>
+        [.. w.Pops.Select(share => (share, pop: allPops.FirstOrDefault(p => p.Id == share.Key)))
+            .Where(x => x.pop is not null)
+            .Select(x => new MapMarker(x.pop!.Id, x.pop.Name, x.pop.Latitude, x.pop.Longitude, x.share.After,
+                $"{x.share.Before:N0} → {x.share.After:N0} queries", RegionMap.ColorOf(RegionRouting.PopPrefix + x.pop.Id, targetOrder)))];
 
     private void AddRule()
     {
