@@ -74,6 +74,26 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
         await Expect(page.Locator("[data-testid=geo-attribution]")).ToContainTextAsync("DB-IP");
         await ShootAsync(page, "region-editor-light");
 
+        // The map colours each country by where its rule sends it: France (Europe) like London, the US like Ashburn.
+        var map = page.Locator("[data-testid=region-map]");
+        var londonColour = await page.Locator($"[data-testid=region-legend] li[data-target='{London}'] span").GetAttributeAsync("style");
+        Assert.Contains(ColourIn(londonColour), await map.Locator("path[data-country=FR]").GetAttributeAsync("style") ?? "", StringComparison.Ordinal);
+        var ashburnColour = ColourIn(await page.Locator($"[data-testid=region-legend] li[data-target='{Ashburn}'] span").GetAttributeAsync("style"));
+        Assert.Contains(ashburnColour, await map.Locator("path[data-country=US]").GetAttributeAsync("style") ?? "", StringComparison.Ordinal);
+        Assert.Null(await map.Locator("path[data-country=BR]").GetAttributeAsync("style"));
+
+        // Clicking Brazil on the map and sending it to Ashburn adds a pending country rule and colours it.
+        await map.Locator("path[data-country=BR]").ClickAsync();
+        await Expect(page.Locator("[data-testid=map-selection-route]")).ToContainTextAsync("all addresses");
+        await SelectAsync(page, "[data-testid=map-target]", $"{Ashburn} (Ashburn)");
+        await page.ClickAsync("[data-testid=map-send-country]");
+        await Expect(page.Locator("[data-testid=rule-2-code]")).ToContainTextAsync("Brazil");
+        await Expect(page.Locator("[data-testid=map-selection-route]")).ToContainTextAsync("country rule BR");
+        Assert.Contains(ashburnColour, await map.Locator("path[data-country=BR]").GetAttributeAsync("style") ?? "", StringComparison.Ordinal);
+        await ShootAsync(page, "region-map-light");
+        await page.Locator("[data-testid=rule-2] button[aria-label='Remove rule 3']").ClickAsync();
+        await Expect(page.Locator("[data-testid=rule-2]")).ToHaveCountAsync(0);
+
         // The node pulls the signed geo file and the new configuration; dig then gets each region's address.
         // Until the node applies the version with the rules, it answers the previous version (no rules: either address by
         // weight), so one lucky pair of answers proves nothing: wait until several in a row all follow the rules.
@@ -112,7 +132,29 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
         await page.ClickAsync("[data-testid=run-explain]");
         await Expect(page.Locator("[data-testid=explain-steps]")).ToContainTextAsync("Netherlands");
         await Expect(page.Locator("[data-testid=explain-answer]")).ToContainTextAsync(London);
+        await Expect(page.Locator("[data-testid=explain-source]")).ToContainTextAsync("control plane");
+        // On the what-if map the Dutch clients are coloured by their POP after London fails, and outlined: they move.
+        await Expect(page.Locator("[data-testid=what-if-map] path[data-country=NL]")).ToHaveAttributeAsync("style", new Regex("fill:#[0-9a-f]{6};stroke:currentColor"));
         await ShootAsync(page, "regions-light");
+
+        // The same question answered with the embedded dns node's own tables (it reports them every 15 s).
+        await EventuallyAsync("the dns node's reported tables in the explainer", async () =>
+        {
+            await page.ClickAsync("[data-testid=run-explain]");
+            await page.ClickAsync("[data-testid=explain-node]");
+            var option = page.Locator(".mud-popover-open .mud-list-item").GetByText(new Regex("^dns node "));
+            if (await option.CountAsync() == 0)
+            {
+                await page.Keyboard.PressAsync("Escape");
+                return false;
+            }
+
+            await option.First.ClickAsync();
+            await page.ClickAsync("[data-testid=run-explain]");
+            return (await page.Locator("[data-testid=explain-source]").InnerTextAsync()).Contains("its own service and latency tables", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(3));
+        await Expect(page.Locator("[data-testid=explain-answer]")).ToContainTextAsync(London);
+        await ShootAsync(page, "explain-node-light");
 
         await page.ClickAsync("[data-testid=theme-toggle] button");
         await Expect(page.Locator("[data-testid=theme-stylesheet]")).ToHaveAttributeAsync("href", "theme/dark.css");
@@ -148,6 +190,9 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
         await page.Locator(".mud-popover-open .mud-list-item").GetByText(new Regex("^" + Regex.Escape(target))).ClickAsync();
         await Expect(row.Locator($"[data-testid=rule-{index}-targets]")).ToContainTextAsync(target);
     }
+
+    /// <summary>The colour in a legend swatch's style ("...;background:#4e79a7").</summary>
+    private static string ColourIn(string? style) => Regex.Match(style ?? "", "#[0-9a-f]{6}").Value is { Length: 7 } c ? c : throw new InvalidOperationException($"no colour in '{style}'");
 
     private static async Task SelectAsync(IPage page, string select, string item)
     {

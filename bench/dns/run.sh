@@ -138,6 +138,31 @@ for pair in "193.0.6.0/24 192.0.2.2" "52.95.110.0/24 192.0.2.1" "1.1.1.0/24 192.
 done
 echo "region answers: Europe → 192.0.2.2, US → 192.0.2.1, elsewhere → 192.0.2.3 on both servers"
 
+# Every answer of a batch is checked, not only the first: ANSWER_CHECKS queries per region and server through
+# dig's batch mode (-f), while a dnsperf load runs against the same server, so region routing is verified
+# under load and not only when idle.
+ANSWER_CHECKS="${ANSWER_CHECKS:-100}"
+check_answers() {
+  local port=$1 subnet=$2 expected=$3 batch="$WORK/batch.$1" out="$WORK/batch.$1.out" got lines
+  : >"$batch"
+  for _ in $(seq 1 "$ANSWER_CHECKS"); do echo "region.bench.test A +subnet=$subnet" >>"$batch"; done
+  dig @127.0.0.1 -p "$port" +short +time=2 +tries=2 -f "$batch" >"$out" 2>&1 || true
+  lines=$(wc -l <"$out")
+  got=$(grep -cx "$expected" "$out" || true)
+  [[ "$got" == "$ANSWER_CHECKS" && "$lines" == "$ANSWER_CHECKS" ]] \
+    || { echo "answer check on port $port for $subnet: $got of $ANSWER_CHECKS answers were $expected ($lines lines):" >&2; sort "$out" | uniq -c >&2; exit 1; }
+}
+for p in "$OUR_PORT" "$GDNSD_PORT"; do
+  dnsperf -s 127.0.0.1 -p "$p" -d "$WORK/queries.txt" -l 3 -c "$CLIENTS" -T 1 -q "$OUTSTANDING" -t 2 "${ECS_ARGS[@]}" >/dev/null 2>&1 &
+  load_pid=$!
+  for pair in "193.0.6.0/24 192.0.2.2" "52.95.110.0/24 192.0.2.1" "1.1.1.0/24 192.0.2.3"; do
+    set -- $pair
+    check_answers "$p" "$1" "$2"
+  done
+  wait "$load_pid" || true
+done
+echo "answer check: $((ANSWER_CHECKS * 3)) region answers per server under dnsperf load, every one as expected on both servers"
+
 # Answers must agree in kind before speed means anything.
 for q in "www.bench.test A" "failover.bench.test A" "missing.bench.test A" "www.bench.test AAAA" "alias.bench.test A"; do
   ours=$(dig @127.0.0.1 -p "$OUR_PORT" +noall +comments $q | grep -o 'status: [A-Z]*')

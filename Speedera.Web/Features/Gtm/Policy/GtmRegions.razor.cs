@@ -260,6 +260,12 @@ public sealed partial class GtmRegions
 
     private string PopName(string? id) => hostnamePops.FirstOrDefault(p => p.Id == id)?.Name ?? id ?? "";
 
+    private string? FieldError(string field) =>
+        errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
+
+    private string? BiasError(string popId) =>
+        errors.TryGetValue("Biases", out var messages) && messages.FirstOrDefault(m => m.Contains($"'{popId}'", StringComparison.Ordinal)) is { } m ? m : null;
+
     private string? RuleError(int index) =>
         errors.TryGetValue($"Rules[{index}]", out var messages) ? string.Join(" ", messages) : null;
 
