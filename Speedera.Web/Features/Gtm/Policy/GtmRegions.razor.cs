@@ -192,7 +192,9 @@ public sealed partial class GtmRegions
         legend = RegionMap.Legend(routes, targetOrder);
         var poolByPop = routes.Where(r => r.Target is not null).GroupBy(r => PopOfTarget(r.Target!) ?? "").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         mapPops = [.. hostnamePops.Select(p => new MapMarker(p.Id, p.Name, p.Latitude, p.Longitude, poolByPop.GetValueOrDefault(p.Id),
-            $"{poolByPop.GetValueOrDefault(p.Id)} countries routed here", RegionMap.ColorOf(RegionRouting.PopPrefix + p.Id, targetOrder)))];
+            $"{poolByPop.GetValueOrDefault(p.Id)} countries routed here",
+            // A POP dot takes a legend colour only when the POP itself is a target; otherwise the theme's, so no colour means two things.
+            legend.Any(l => l.Target == RegionRouting.PopPrefix + p.Id) ? RegionMap.ColorOf(RegionRouting.PopPrefix + p.Id, targetOrder) : null))];
         if (selectedCountry is { } selected)
         {
             selectedCountry = routes.FirstOrDefault(r => r.Country == selected.Country);
