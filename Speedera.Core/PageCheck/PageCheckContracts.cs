@@ -69,6 +69,17 @@ public sealed record PhaseTimings(double Blocked, double Dns, double Connect, do
 
 public sealed record HeaderPair(string Name, string Value);
 
+/// <summary>A TLS session as the agent saw it: protocol, cipher suite, ALPN answer and the server certificate.</summary>
+public sealed record TlsDetails(
+    string Protocol,
+    string Cipher,
+    string Alpn,
+    string? Subject,
+    string? Issuer,
+    DateTimeOffset? ValidFrom,
+    DateTimeOffset? ValidTo,
+    string? SubjectName);
+
 /// <summary>One request the agent made (or served from its browser cache in the repeat view).</summary>
 public sealed record PageCheckRequest
 {
@@ -119,6 +130,9 @@ public sealed record PageCheckRequest
 
     /// <summary>Sent with If-None-Match or If-Modified-Since.</summary>
     public bool Conditional { get; init; }
+
+    /// <summary>The TLS session the request went over (null for plain HTTP and the browser cache).</summary>
+    public TlsDetails? Tls { get; init; }
 
     public string? RedirectUrl { get; init; }
 

@@ -47,6 +47,8 @@ internal sealed class FetchResult
 
     public bool NewConnection { get; init; }
 
+    public TlsDetails? Tls { get; init; }
+
     public string? Header(string name) => ResponseHeaders.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase))?.Value;
 }
 

@@ -22,10 +22,13 @@ internal sealed class Http1Connection(Socket socket, Stream stream, IPEndPoint r
 
     public IPEndPoint Remote { get; } = remote;
 
+    /// <summary>The TLS session it runs on (null for plain HTTP).</summary>
+    public TlsDetails? Tls { get; init; }
+
     /// <summary>False once the server asked to close, a body ran to EOF, or anything went wrong.</summary>
     public bool Reusable { get; private set; } = true;
 
-    public async Task<(int Status, string Reason, string Version, List<HeaderPair> Headers, long HeaderBytes, byte[] Body, long RequestBytes, List<HeaderPair> RequestHeaders, long SendStart, long SendEnd, long FirstByte, long End)> SendAsync(
+    public async Task<RawResponse> SendAsync(
         FetchRequest request, CancellationToken cancellationToken)
     {
         Reusable = false;
@@ -125,7 +128,7 @@ internal sealed class Http1Connection(Socket socket, Stream stream, IPEndPoint r
         }
 
         Reusable = keepAlive && _start == _end;
-        return (status, statusLine.Length > 2 ? statusLine[2] : "", version, headers, headerBytes, body, bytes.Length, requestHeaders, sendStart, sendEnd, firstByte, end);
+        return new RawResponse(status, statusLine.Length > 2 ? statusLine[2] : "", version, headers, headerBytes, body, bytes.Length, requestHeaders, sendStart, sendEnd, firstByte, end);
     }
 
     private static void Take(ByteBudget budget, long count)

@@ -51,6 +51,34 @@ public sealed partial class PageCheckAgent
         timeout.CancelAfter(budget);
         var config = _configuration();
         var hostname = CdnHostname(config, job);
+        if (job.FullRender)
+        {
+            // Full render: the page as a browser loads it, by its public name; CDN against origin stays with the fetcher.
+            if (ChromiumRenderer.Unavailable(_options) is { } why)
+            {
+                views.Add(new PageCheckViewResult(PageCheckView.First, PageCheckRoute.Direct, _time.GetUtcNow(), "Full render is not available: " + why + ".", []));
+            }
+            else
+            {
+                try
+                {
+                    views.AddRange(await new ChromiumRenderer(_connector, _options, _logger).RenderAsync(url, job.RepeatView, timeout.Token).ConfigureAwait(false));
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or System.ComponentModel.Win32Exception or System.Net.WebSockets.WebSocketException)
+                {
+                    views.Add(new PageCheckViewResult(PageCheckView.First, PageCheckRoute.Direct, _time.GetUtcNow(), timeout.IsCancellationRequested ? "Timed out before the browser finished." : "The browser failed: " + ex.Message, []));
+                }
+            }
+
+            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                error = $"Timed out after {budget.TotalSeconds:0} s.";
+            }
+
+            LogDone(_logger, job.CheckId, job.PopId, views.Count, error ?? "ok (full render)");
+            return new PageCheckLocationResult(job.CheckId, job.PopId, nodeId, startedAt, _time.GetUtcNow(), error, views);
+        }
+
         var routes = hostname is null ? [PageCheckRoute.Direct] : job.CompareWithOrigin ? new[] { PageCheckRoute.Cdn, PageCheckRoute.Origin } : [PageCheckRoute.Cdn];
         foreach (var route in routes)
         {

@@ -29,8 +29,20 @@ public sealed class PageCheckAgentOptions
     /// <summary>How sockets are made (a network namespace per POP in the latency tests).</summary>
     public SocketFactory? Sockets { get; init; }
 
+    /// <summary>How an allowed address is dialled; tests record the endpoints instead of dialling non-loopback ones.</summary>
+    public ConnectHook? Dial { get; init; }
+
     /// <summary>Test fixtures only: accept the test site's self-signed certificate. Null: the system's validation.</summary>
     public RemoteCertificateValidationCallback? CertificateValidation { get; init; }
+
+    /// <summary>Offer h2 by ALPN over TLS, as browsers do; false: HTTP/1.1 only.</summary>
+    public bool Http2 { get; init; } = true;
+
+    /// <summary>Headless Chromium for full-render checks; null or missing: such checks say full render is not available here.</summary>
+    public string? ChromiumPath { get; init; } = "/usr/bin/chromium";
+
+    /// <summary>Flags added to the browser's fixed ones (tests map host names with --host-resolver-rules).</summary>
+    public IReadOnlyList<string> ChromiumExtraArguments { get; init; } = [];
 
     /// <summary>Added to every request so origin logs can tell our agent apart.</summary>
     public string UserAgent { get; init; } = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36 SpeederaPageCheck/1.0";

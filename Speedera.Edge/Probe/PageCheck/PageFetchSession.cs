@@ -12,7 +12,7 @@ namespace Speedera.Edge.Probe.PageCheck;
 /// </summary>
 internal sealed class PageFetchSession : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Http1Pool> _pools = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, OriginPool> _pools = new(StringComparer.Ordinal);
     private readonly ResolverCache _resolver = new();
     private readonly BrowserCache _cache;
     private readonly PageTargetConnector _connector;
@@ -223,7 +223,7 @@ internal sealed class PageFetchSession : IDisposable
                 headers.AddRange(BrowserCache.Validators(cached));
             }
 
-            var pool = session._pools.GetOrAdd(target.Key, _ => new Http1Pool(target, session._limits.MaxConnectionsPerHost, session._connector, () => Interlocked.Increment(ref session._connections), session._options));
+            var pool = session._pools.GetOrAdd(target.Key, _ => new OriginPool(target, session._limits.MaxConnectionsPerHost, session._connector, () => Interlocked.Increment(ref session._connections), session._options));
             if (session._budget.Left <= 0)
             {
                 throw new BodyTooLargeException(session._budget.Limit);
@@ -274,6 +274,7 @@ internal sealed class PageFetchSession : IDisposable
                 RemoteAddress = result.Remote?.Address.ToString(),
                 Connection = result.ConnectionId,
                 NewConnection = result.NewConnection,
+                Tls = result.Tls,
                 Conditional = conditional,
                 RedirectUrl = location?.AbsoluteUri,
                 Error = error,

@@ -43,6 +43,10 @@ internal sealed partial class PageTargetConnector(
         return decision;
     }
 
+    /// <summary>The addresses of a name, as the agent's resolver gives them (for the full-render guard).</summary>
+    public async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) =>
+        await _resolver(host, cancellationToken).ConfigureAwait(false);
+
     public async Task<OpenedSocket> OpenAsync(ConnectTarget target, ResolverCache resolved, CancellationToken cancellationToken)
     {
         if (target.Pinned is { } pinned)
@@ -101,6 +105,11 @@ internal sealed partial class PageTargetConnector(
 
     private async Task<Socket> DialAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
     {
+        if (options.Dial is { } dial)
+        {
+            return await dial(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+
         var socket = _sockets(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {

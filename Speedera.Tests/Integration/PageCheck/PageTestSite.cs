@@ -6,6 +6,8 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 
 namespace Speedera.Tests.Integration.PageCheck;
@@ -33,6 +35,9 @@ public sealed class PageTestSite : IAsyncDisposable
     /// <summary>Delay added to every response to one client address: a POP that sits further away (its agent binds that address).</summary>
     public ConcurrentDictionary<IPAddress, TimeSpan> ClientDelays { get; } = new();
 
+    /// <summary>Paths answered with a 302 to the given location (a page sending the agent somewhere else).</summary>
+    public ConcurrentDictionary<string, string> RedirectsTo { get; } = new(StringComparer.Ordinal);
+
     public ConcurrentQueue<(string Path, string? IfNoneMatch, int Connection)> Requests { get; } = new();
 
     private readonly ConcurrentDictionary<string, int> _connectionIds = new();
@@ -41,14 +46,22 @@ public sealed class PageTestSite : IAsyncDisposable
 
     public IPAddress Address { get; private set; } = IPAddress.Loopback;
 
-    public Uri Url => new($"http://{Address}:{Port}/");
+    /// <summary>Served over TLS with this certificate when set (HTTP/1.1 and HTTP/2 by ALPN unless <see cref="Protocols"/> says otherwise).</summary>
+    public X509Certificate2? Certificate { get; private init; }
+
+    public HttpProtocols Protocols { get; private init; } = HttpProtocols.Http1AndHttp2;
+
+    /// <summary>The protocol of every request the site answered ("HTTP/1.1", "HTTP/2").</summary>
+    public ConcurrentQueue<string> ProtocolsSeen { get; } = new();
+
+    public Uri Url => new($"{(Certificate is null ? "http" : "https")}://{Address}:{Port}/");
 
     /// <summary>Connections the site saw, by remote endpoint.</summary>
     public int ConnectionsSeen => _connectionIds.Count;
 
-    public static async Task<PageTestSite> StartAsync(IPAddress? address = null)
+    public static async Task<PageTestSite> StartAsync(IPAddress? address = null, X509Certificate2? certificate = null, HttpProtocols protocols = HttpProtocols.Http1AndHttp2)
     {
-        var site = new PageTestSite { Address = address ?? IPAddress.Loopback };
+        var site = new PageTestSite { Address = address ?? IPAddress.Loopback, Certificate = certificate, Protocols = protocols };
         await site.RunAsync();
         return site;
     }
@@ -60,7 +73,14 @@ public sealed class PageTestSite : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(Address, 0);
+            k.Listen(Address, 0, listen =>
+            {
+                if (Certificate is not null)
+                {
+                    listen.Protocols = Protocols;
+                    listen.UseHttps(Certificate);
+                }
+            });
         });
         var app = builder.Build();
         app.Run(HandleAsync);
@@ -69,7 +89,10 @@ public sealed class PageTestSite : IAsyncDisposable
         Port = new Uri(app.Urls.First()).Port;
     }
 
-    public static string PageHtml()
+    /// <summary>Added at the end of the page's body (components a test wants the page to ask for).</summary>
+    public string ExtraHtml { get; set; } = "";
+
+    public static string PageHtml(string extra = "")
     {
         var html = new StringBuilder("<!doctype html><html><head><title>Test page</title>");
         for (var i = 0; i < 3; i++)
@@ -88,7 +111,7 @@ public sealed class PageTestSite : IAsyncDisposable
             html.Append(CultureInfo.InvariantCulture, $"<img src=\"img/{i}.png\" alt=\"\">");
         }
 
-        html.Append("<img src=\"/redirect-img\" alt=\"\"><iframe src=\"/frame.html\"></iframe><a href=\"/not-a-component\">link</a></body></html>");
+        html.Append("<img src=\"/redirect-img\" alt=\"\"><iframe src=\"/frame.html\"></iframe><a href=\"/not-a-component\">link</a>").Append(extra).Append("</body></html>");
         return html.ToString();
     }
 
@@ -96,6 +119,7 @@ public sealed class PageTestSite : IAsyncDisposable
     {
         var path = context.Request.Path.Value ?? "/";
         var connection = _connectionIds.GetOrAdd(context.Connection.Id, _ => _connectionIds.Count + 1);
+        ProtocolsSeen.Enqueue(context.Request.Protocol);
         Requests.Enqueue((path, context.Request.Headers.IfNoneMatch.ToString() is { Length: > 0 } inm ? inm : null, connection));
         var client = context.Connection.RemoteIpAddress is { } remote && remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : context.Connection.RemoteIpAddress;
         var delay = BaseDelay + (Delays.TryGetValue(path, out var d) ? d : TimeSpan.Zero)
@@ -111,11 +135,17 @@ public sealed class PageTestSite : IAsyncDisposable
         var cacheControl = "no-cache";
         if (path == "/")
         {
-            (type, body) = ("text/html; charset=utf-8", Encoding.UTF8.GetBytes(PageHtml()));
+            (type, body) = ("text/html; charset=utf-8", Encoding.UTF8.GetBytes(PageHtml(ExtraHtml)));
         }
         else if (path == "/frame.html")
         {
             (type, body) = ("text/html; charset=utf-8", Encoding.UTF8.GetBytes("<html><body><img src=\"/frame/a.png\"><img src=\"/frame/b.png\"></body></html>"));
+        }
+        else if (RedirectsTo.TryGetValue(path, out var elsewhere))
+        {
+            context.Response.StatusCode = 302;
+            context.Response.Headers.Location = elsewhere;
+            return;
         }
         else if (path == "/redirect-img")
         {

@@ -17,11 +17,12 @@ public static class PageCheckApiEndpoints
 {
     public static void MapPageCheckApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/page-checks", async (PageCheckApiRequest request, ClaimsPrincipal user, PageCheckService checks, CancellationToken ct) =>
+        api.MapPost("/page-checks", async (PageCheckApiRequest request, ClaimsPrincipal user, PageCheckService checks, HttpContext http, CancellationToken ct) =>
         {
             var placed = await checks.PlaceAsync(Org(user), user.Identity!.Name!, new PageCheckInput(request.Url, request.Locations ?? [], request.RepeatView, request.CompareWithOrigin, request.FullRender), ct);
             if (placed.RateLimited)
             {
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((placed.RetryAfter ?? TimeSpan.FromSeconds(60)).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Results.Problem(placed.Message, statusCode: StatusCodes.Status429TooManyRequests);
             }
 
@@ -32,7 +33,8 @@ public static class PageCheckApiEndpoints
             .WithName("PlacePageCheck")
             .WithSummary("Checks a page from the given locations (POP ids): first view, optionally a repeat view, and for one of your CDN hostnames optionally through our CDN and straight from the origin.")
             .Produces<PageCheckDto>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapGet("/page-checks/{id:guid}", async (Guid id, ClaimsPrincipal user, PageCheckService checks, CancellationToken ct) =>
             await checks.FindAsync(Org(user), id, ct) is { } details ? Results.Ok(ToDto(details)) : NotFound())

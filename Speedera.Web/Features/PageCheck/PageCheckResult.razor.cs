@@ -104,6 +104,8 @@ public sealed partial class PageCheckResult : IDisposable
     private static PageCheckViewResult? Find(PageCheckLocationView l, PageCheckView view, PageCheckRoute? route) =>
         l.Result?.Views.FirstOrDefault(v => v.View == view && (route is null || v.Route == route));
 
+    private static string Ms(double? ms) => ms is { } v ? $"{v:0} ms" : "—";
+
     private string HarHref(string pop, PageCheckViewResult v) =>
         $"page-check/{Id}/har?location={pop}&view={v.View.ToString().ToLowerInvariant()}&route={v.Route.ToString().ToLowerInvariant()}";
 

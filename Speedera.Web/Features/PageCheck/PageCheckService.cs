@@ -36,7 +36,8 @@ public sealed class PageCheckOptions
 public sealed record PageCheckInput(string Url, IReadOnlyList<string> Locations, bool RepeatView, bool CompareWithOrigin, bool FullRender = false);
 
 /// <summary>The outcome of placing a check: its id, or what is wrong with the request, or the rate limit.</summary>
-public sealed record PageCheckPlaced(Guid? Id, IReadOnlyDictionary<string, string[]> Errors, bool RateLimited = false)
+/// <param name="RetryAfter">With <paramref name="RateLimited"/>: when another check would be accepted.</param>
+public sealed record PageCheckPlaced(Guid? Id, IReadOnlyDictionary<string, string[]> Errors, bool RateLimited = false, TimeSpan? RetryAfter = null)
 {
     public static PageCheckPlaced Invalid(string field, string message) => new(null, new Dictionary<string, string[]> { [field] = [message] });
 
@@ -118,7 +119,8 @@ public sealed class PageCheckService(SpeederaDbContext db, PageCheckFeed feed, L
         var recent = await db.PageChecks.CountAsync(c => c.OrganizationId == organizationId && c.CreatedAt > hourAgo, cancellationToken);
         if (recent >= Options.MaxChecksPerHour)
         {
-            return new PageCheckPlaced(null, new Dictionary<string, string[]> { [""] = [$"At most {Options.MaxChecksPerHour} page checks an hour; try again later."] }, RateLimited: true);
+            var oldest = await db.PageChecks.Where(c => c.OrganizationId == organizationId && c.CreatedAt > hourAgo).MinAsync(c => c.CreatedAt, cancellationToken);
+            return new PageCheckPlaced(null, new Dictionary<string, string[]> { [""] = [$"At most {Options.MaxChecksPerHour} page checks an hour; try again later."] }, RateLimited: true, RetryAfter: oldest.AddHours(1) - now);
         }
 
         var unfinished = await db.PageCheckLocations
@@ -127,7 +129,7 @@ public sealed class PageCheckService(SpeederaDbContext db, PageCheckFeed feed, L
             .Distinct().CountAsync(cancellationToken);
         if (unfinished >= Options.MaxUnfinishedChecks)
         {
-            return new PageCheckPlaced(null, new Dictionary<string, string[]> { [""] = [$"At most {Options.MaxUnfinishedChecks} page checks may run at once; wait for one to finish."] }, RateLimited: true);
+            return new PageCheckPlaced(null, new Dictionary<string, string[]> { [""] = [$"At most {Options.MaxUnfinishedChecks} page checks may run at once; wait for one to finish."] }, RateLimited: true, RetryAfter: TimeSpan.FromSeconds(10));
         }
 
         var check = new PageCheckEntity
