@@ -19,6 +19,9 @@ public static class StatusSite
     public const string AtomPath = "/history.atom";
     public const string SummaryPath = "/summary.json";
 
+    /// <summary>The page's styles (a file, so a CSP without inline styles can serve the page too).</summary>
+    public const string StylesheetPath = "/status.css";
+
     /// <summary>How the control plane and edges agree on an envelope: version and hash, quoted.</summary>
     public static string FormatETag(long version, string hash) => $"\"s{version}-{hash}\"";
 }

@@ -87,6 +87,12 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
         }
 
         var configHostnames = new List<Hostname>();
+        List<Server> allServers = [.. edgeServers, .. customerServers];
+        if (Status.StatusSiteDns.Add(serviceZone, nodes, allServers) is { } statusHostname)
+        {
+            configHostnames.Add(statusHostname);
+        }
+
         foreach (var h in hostnames.Where(IsPublishable))
         {
             var (regions, geoproximity) = !h.Services.HasFlag(HostnameServices.Cdn) && gtmPolicies.TryGetValue(h.Id, out var policy)
@@ -131,7 +137,7 @@ public sealed class NetworkConfigurationGenerator(SpeederaDbContext db, IOptions
             Version = version,
             GeneratedAt = generatedAt,
             Pops = [.. pops.Select(p => new Pop(p.Id, p.Name, p.City, p.Country, p.Latitude, p.Longitude, p.Network))],
-            Servers = [.. edgeServers, .. customerServers],
+            Servers = allServers,
             Nodes = [.. nodes.Select(n => new EdgeNode(n.Id, n.PopId, n.Roles, n.DnsEndpoint, n.MetricsEndpoint, n.CacheEndpoint, n.LoadPEndpoint))],
             Zones = zones,
             Hostnames = configHostnames,

@@ -44,7 +44,11 @@ public static class StatusEndpoints
     public static IEndpointRouteBuilder MapStatusSite(this IEndpointRouteBuilder endpoints)
     {
         var status = endpoints.MapGroup("/status").AllowAnonymous();
-        status.MapGet("/", (StatusSiteFeed feed) => File(feed, StatusSite.PagePath));
+        // The page's links are relative (the same files serve the edge's "/"), so the portal's copy lives at "/status/".
+        status.MapGet("/", (HttpContext http, StatusSiteFeed feed) => http.Request.Path.Value?.EndsWith('/') == true
+            ? File(feed, StatusSite.PagePath)
+            : Results.Redirect(http.Request.PathBase + http.Request.Path + "/"));
+        status.MapGet(StatusSite.StylesheetPath, (StatusSiteFeed feed) => File(feed, StatusSite.StylesheetPath));
         status.MapGet(StatusSite.RssPath, (StatusSiteFeed feed) => File(feed, StatusSite.RssPath));
         status.MapGet(StatusSite.AtomPath, (StatusSiteFeed feed) => File(feed, StatusSite.AtomPath));
         status.MapGet(StatusSite.SummaryPath, (StatusSiteFeed feed) => File(feed, StatusSite.SummaryPath));
@@ -123,7 +127,7 @@ public static class StatusEndpoints
     private static string Token() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
     private static IResult Page(string title, string message, int status) =>
-        Results.Content($"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{WebUtility.HtmlEncode(title)}</title></head><body><main><h1>{WebUtility.HtmlEncode(title)}</h1><p data-testid=\"message\">{WebUtility.HtmlEncode(message)}</p></main></body></html>",
+        Results.Content($"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{WebUtility.HtmlEncode(title)}</title><link rel=\"stylesheet\" href=\"/status/status.css\"></head><body><main><h1>{WebUtility.HtmlEncode(title)}</h1><p data-testid=\"message\">{WebUtility.HtmlEncode(message)}</p></main></body></html>",
             "text/html; charset=utf-8", statusCode: status);
 }
 

@@ -26,7 +26,28 @@ public static class StatusSiteBuilder
         new(StatusSite.RssPath, "application/rss+xml; charset=utf-8", Feed(m, atom: false)),
         new(StatusSite.AtomPath, "application/atom+xml; charset=utf-8", Feed(m, atom: true)),
         new(StatusSite.SummaryPath, "application/json; charset=utf-8", Summary(m)),
+        new(StatusSite.StylesheetPath, "text/css; charset=utf-8", Encoding.UTF8.GetBytes(Stylesheet)),
     ];
+
+    /// <summary>
+    /// The page's styles as a file of the site, not inline: the portal's copy under /status answers with a CSP that
+    /// forbids inline styles, and one file serves both. Links on the page are relative for the same reason.
+    /// </summary>
+    public const string Stylesheet = """
+        :root{--bg:#f6f7f9;--fg:#1d2430;--card:#fff;--muted:#5b6472;--line:#dde1e7;--ok:#1f9d55;--minor:#d69e2e;--major:#d64545;--maint:#3182ce;--nodata:#c7ccd4}
+        @media (prefers-color-scheme: dark){:root{--bg:#12151b;--fg:#e6e9ef;--card:#1b2029;--muted:#9aa3b2;--line:#2c333f;--nodata:#3a414d}}
+        *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:var(--bg);color:var(--fg)}
+        main{max-width:860px;margin:0 auto;padding:24px 16px 48px}h1{font-size:26px;margin:8px 0 20px}h2{font-size:18px;margin:32px 0 12px}
+        .banner{padding:14px 18px;border-radius:8px;color:#fff;font-weight:600;font-size:17px}.banner.none{background:var(--ok)}.banner.minor{background:var(--minor)}.banner.major{background:var(--major)}.banner.maintenance{background:var(--maint)}
+        .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 18px;margin:10px 0}
+        .comp{display:flex;justify-content:space-between;gap:12px;align-items:baseline}.state{font-weight:600}
+        .operational{color:var(--ok)}.degraded_performance,.partial_outage{color:var(--minor)}.major_outage{color:var(--major)}.under_maintenance{color:var(--maint)}
+        .bars{display:flex;gap:2px;height:30px;margin:8px 0 4px}.bars span{flex:1;border-radius:2px;background:var(--nodata)}
+        .bars .u-ok{background:var(--ok)}.bars .u-minor{background:var(--minor)}.bars .u-major{background:var(--major)}
+        .axis{display:flex;justify-content:space-between;color:var(--muted);font-size:12px}
+        .muted{color:var(--muted)}.update{border-left:3px solid var(--line);padding:2px 0 2px 12px;margin:8px 0}
+        a{color:var(--maint)}form input[type=email]{padding:6px 8px;min-width:260px}footer{margin-top:40px;color:var(--muted);font-size:13px}
+        """;
 
     /// <summary>The time of the newest change the site shows (page and feed "updated").</summary>
     public static DateTime LastChange(StatusModel m) =>
@@ -67,23 +88,9 @@ public static class StatusSiteBuilder
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="color-scheme" content="light dark">
             <title>{{{Name}}} Status</title>
-            <link rel="alternate" type="application/rss+xml" title="{{{Name}}} status (RSS)" href="/history.rss">
-            <link rel="alternate" type="application/atom+xml" title="{{{Name}}} status (Atom)" href="/history.atom">
-            <style>
-            :root{--bg:#f6f7f9;--fg:#1d2430;--card:#fff;--muted:#5b6472;--line:#dde1e7;--ok:#1f9d55;--minor:#d69e2e;--major:#d64545;--maint:#3182ce;--nodata:#c7ccd4}
-            @media (prefers-color-scheme: dark){:root{--bg:#12151b;--fg:#e6e9ef;--card:#1b2029;--muted:#9aa3b2;--line:#2c333f;--nodata:#3a414d}}
-            *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:var(--bg);color:var(--fg)}
-            main{max-width:860px;margin:0 auto;padding:24px 16px 48px}h1{font-size:26px;margin:8px 0 20px}h2{font-size:18px;margin:32px 0 12px}
-            .banner{padding:14px 18px;border-radius:8px;color:#fff;font-weight:600;font-size:17px}.banner.none{background:var(--ok)}.banner.minor{background:var(--minor)}.banner.major{background:var(--major)}.banner.maintenance{background:var(--maint)}
-            .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 18px;margin:10px 0}
-            .comp{display:flex;justify-content:space-between;gap:12px;align-items:baseline}.state{font-weight:600}
-            .operational{color:var(--ok)}.degraded_performance,.partial_outage{color:var(--minor)}.major_outage{color:var(--major)}.under_maintenance{color:var(--maint)}
-            .bars{display:flex;gap:2px;height:30px;margin:8px 0 4px}.bars span{flex:1;border-radius:2px;background:var(--nodata)}
-            .bars .u-ok{background:var(--ok)}.bars .u-minor{background:var(--minor)}.bars .u-major{background:var(--major)}
-            .axis{display:flex;justify-content:space-between;color:var(--muted);font-size:12px}
-            .muted{color:var(--muted)}.update{border-left:3px solid var(--line);padding:2px 0 2px 12px;margin:8px 0}
-            a{color:var(--maint)}form input[type=email]{padding:6px 8px;min-width:260px}footer{margin-top:40px;color:var(--muted);font-size:13px}
-            </style>
+            <link rel="alternate" type="application/rss+xml" title="{{{Name}}} status (RSS)" href="history.rss">
+            <link rel="alternate" type="application/atom+xml" title="{{{Name}}} status (Atom)" href="history.atom">
+            <link rel="stylesheet" href="status.css">
             </head>
             <body>
             <main>
@@ -148,7 +155,7 @@ public static class StatusSiteBuilder
         html.Append(CultureInfo.InvariantCulture, $$"""
             <h2>Subscribe</h2>
             <div class="card">
-            <p>Feeds: <a href="/history.rss">RSS</a> · <a href="/history.atom">Atom</a> · <a href="/summary.json">summary.json</a></p>
+            <p>Feeds: <a href="history.rss">RSS</a> · <a href="history.atom">Atom</a> · <a href="summary.json">summary.json</a></p>
             <form method="post" action="{{E(subscribe)}}"><label>E-mail updates: <input type="email" name="email" required placeholder="you@example.com"></label>
             <button type="submit">Subscribe</button> <span class="muted">We send a confirmation link first; every mail has a one-click unsubscribe.</span></form>
             </div>
