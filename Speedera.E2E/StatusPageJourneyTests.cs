@@ -13,10 +13,12 @@ public sealed class StatusEdgeFixture : BrowserFixture
 {
     public int CachePort { get; } = PortalProcess.FreePort();
 
+    public int DnsPort { get; } = PortalProcess.FreePort();
+
     protected override IDictionary<string, string> PortalEnvironment => new Dictionary<string, string>
     {
         ["Speedera__EmbeddedEdge__Enabled"] = "true",
-        ["Speedera__EmbeddedEdge__DnsListen"] = $"127.0.0.1:{PortalProcess.FreePort()}",
+        ["Speedera__EmbeddedEdge__DnsListen"] = $"127.0.0.1:{DnsPort}",
         ["Speedera__EmbeddedEdge__CacheListen"] = $"127.0.0.1:{CachePort}",
         ["Speedera__EmbeddedEdge__MetricsListen"] = $"127.0.0.1:{PortalProcess.FreePort()}",
         ["Speedera__EmbeddedEdge__LoadPListen"] = $"127.0.0.1:{PortalProcess.FreePort()}",
@@ -54,17 +56,41 @@ public sealed class StatusPageJourneyTests(StatusEdgeFixture fixture) : IClassFi
 
     private string StatusUrl => $"http://status.speedera.net:{fixture.CachePort}/";
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => playwright = await Playwright.CreateAsync();
+
+    /// <summary>
+    /// Asks our own DNS (the embedded node's dns role) for status.speedera.net with dig, and starts Chromium resolving the
+    /// name to the answered address, so the page is fetched the way a visitor's browser would: by name, from an edge
+    /// node the DNS handed out, not from the portal.
+    /// </summary>
+    private async Task<IPAddress> LaunchBrowserThroughOurDnsAsync()
     {
-        // status.speedera.net resolves to the embedded edge for this browser only, so the page is fetched the way a
-        // visitor's browser would: by name, from an edge node, not from the portal.
-        playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        IPAddress? answered = null;
+        var last = "";
+        await EventuallyAsync("dig status.speedera.net answers with an edge node", async () =>
+        {
+            var psi = new ProcessStartInfo("dig") { RedirectStandardOutput = true };
+            foreach (var arg in new[] { "@127.0.0.1", "-p", fixture.DnsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "status.speedera.net", "A", "+short", "+time=2", "+tries=1" })
+            {
+                psi.ArgumentList.Add(arg);
+            }
+
+            using var dig = Process.Start(psi)!;
+            last = await dig.StandardOutput.ReadToEndAsync();
+            await dig.WaitForExitAsync();
+            answered = last.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => IPAddress.TryParse(l.Trim(), out var a) ? a : null).FirstOrDefault(a => a is not null);
+            return answered is not null;
+        }, TimeSpan.FromSeconds(90));
+        // The embedded node is the only cache node serving the status site: the DNS hands out its address.
+        Assert.True(IPAddress.Loopback.Equals(answered), $"dig status.speedera.net answered {last}");
+        Console.WriteLine($"dig @127.0.0.1 -p {fixture.DnsPort} status.speedera.net A +short -> {answered}");
+        browser = await playwright!.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--host-resolver-rules=MAP status.speedera.net 127.0.0.1"],
+            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", $"--host-resolver-rules=MAP status.speedera.net {answered}"],
         });
+        return answered!;
     }
 
     public async Task DisposeAsync()
@@ -108,6 +134,7 @@ public sealed class StatusPageJourneyTests(StatusEdgeFixture fixture) : IClassFi
         }
 
         await EventuallyAsync("the edge serves the CDN hostname", async () => (await CacheGetAsync(cdn, "/img.png")) == HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+        await LaunchBrowserThroughOurDnsAsync();
         var page = await browser!.NewPageAsync();
         await EventuallyAsync("the edge serves the status page", async () =>
         {
@@ -144,6 +171,10 @@ public sealed class StatusPageJourneyTests(StatusEdgeFixture fixture) : IClassFi
         var noc = await AdminPageAsync();
         await noc.GotoAsync("/noc/wallboard");
         await Expect(noc.Locator("[data-testid=wb-alerts]")).ToContainTextAsync("Origin errors for " + cdn);
+        // The map: country shapes from the shared WorldMap, each POP at its coordinates coloured by its health.
+        Assert.True(await noc.Locator("[data-testid=wb-world] path.wm-country").CountAsync() > 100, "the wall board map has no country shapes");
+        Assert.Equal(7, await noc.Locator("[data-testid=wb-world] g.wb-pop").CountAsync());
+        Assert.NotEqual("idle", await noc.Locator("[data-testid=wb-world] g.wb-pop[data-pop=fra]").GetAttributeAsync("data-health")); // the embedded node's POP
         await ShotsAsync(noc, "/noc/wallboard", "wallboard-incident", fixture.Portal.BaseUrl);
         await noc.GotoAsync("/noc/incidents");
         await Expect(noc.Locator("[data-testid=incident-list]")).ToContainTextAsync("Elevated origin errors");

@@ -93,7 +93,11 @@ public sealed record HeartbeatReport(
     IReadOnlyList<RoleHealthReport> Health,
     string? LastRefusal,
     long PendingUploads,
-    IReadOnlyDictionary<string, long>? Counters = null);
+    IReadOnlyDictionary<string, long>? Counters = null,
+    IReadOnlyList<UnreachablePeriod>? ControlPlaneUnreachable = null);
+
+/// <summary>A period in which a node could not reach the control plane (measured by the node; reported when it can again).</summary>
+public sealed record UnreachablePeriod(DateTimeOffset From, DateTimeOffset To);
 
 /// <summary>
 /// Cumulative counters a heartbeat may carry (since the node started; the control plane takes differences between

@@ -19,6 +19,7 @@ public sealed partial class HeartbeatSender(
     EdgeStatus status,
     ConfigurationHolder holder,
     IEdgeUploader uploader,
+    ControlPlaneReachability reachability,
     TimeProvider time,
     ILogger<HeartbeatSender> logger) : BackgroundService
 {
@@ -53,7 +54,8 @@ public sealed partial class HeartbeatSender(
 
     internal async Task<bool> SendOnceAsync(CancellationToken cancellationToken)
     {
-        var report = status.CreateHeartbeat(time.GetUtcNow());
+        var gaps = reachability.Unreported();
+        var report = status.CreateHeartbeat(time.GetUtcNow()) with { ControlPlaneUnreachable = gaps.Count > 0 ? gaps : null };
         uploader.Enqueue(UploadKinds.Heartbeat, report, EdgeApiJsonContext.Default.HeartbeatReport);
         try
         {
@@ -61,12 +63,20 @@ public sealed partial class HeartbeatSender(
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             using var response = await connection.Client.PostAsJsonAsync(
                 EdgeApi.HeartbeatPath, report, EdgeApiJsonContext.Default.HeartbeatReport, timeout.Token).ConfigureAwait(false);
+            // An answer of any status means the control plane is reachable; only an accepted heartbeat carried the gaps.
+            reachability.Succeeded();
             response.EnsureSuccessStatusCode();
+            reachability.Reported(gaps);
             _failing = false;
             return true;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or IOException)
         {
+            if (ex is not HttpRequestException { StatusCode: not null })
+            {
+                reachability.Failed();
+            }
+
             if (!_failing)
             {
                 _failing = true;

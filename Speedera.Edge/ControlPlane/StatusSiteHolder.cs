@@ -19,15 +19,31 @@ public sealed class StatusSiteEntry(string contentType, byte[] body, string etag
 public sealed class StatusSiteContent
 {
     public StatusSiteContent(SignedStatusSite envelope, StatusSiteDocument site)
+        : this(envelope.Version, envelope.Hash, site.GeneratedAt, site.Files)
     {
-        Version = envelope.Version;
-        Hash = envelope.Hash;
-        GeneratedAt = site.GeneratedAt;
-        Files = site.Files.ToFrozenDictionary(
+        SourceFiles = site.Files;
+    }
+
+    private StatusSiteContent(long version, string hash, DateTimeOffset generatedAt, IReadOnlyList<StatusSiteFile> files)
+    {
+        Version = version;
+        Hash = hash;
+        GeneratedAt = generatedAt;
+        SourceFiles = files;
+        Files = files.ToFrozenDictionary(
             f => f.Path,
             f => new StatusSiteEntry(f.ContentType, f.Body, $"\"{Convert.ToHexStringLower(SHA256.HashData(f.Body))[..16]}\""),
             StringComparer.Ordinal);
     }
+
+    /// <summary>The files as the control plane signed them.</summary>
+    public IReadOnlyList<StatusSiteFile> SourceFiles { get; }
+
+    /// <summary>This node's view while the control plane does not answer it (<see cref="ControlPlaneOutageView"/>).</summary>
+    public DateTimeOffset? ControlPlaneUnreachableSince { get; private init; }
+
+    public StatusSiteContent WithControlPlaneUnreachable(DateTimeOffset since, string nodeId) =>
+        new(Version, Hash, GeneratedAt, ControlPlaneOutageView.Apply(SourceFiles, since, nodeId)) { ControlPlaneUnreachableSince = since };
 
     public long Version { get; }
 
@@ -48,7 +64,11 @@ public sealed class StatusSiteContent
 public sealed class StatusSiteHolder
 {
     private readonly ECDsa _publicKey;
+    private readonly Lock _gate = new();
     private volatile StatusSiteContent? _current;
+    private StatusSiteContent? _verified;
+    private DateTimeOffset? _unreachableSince;
+    private string? _nodeId;
 
     public StatusSiteHolder(ECDsa publicKey, string directory)
     {
@@ -63,7 +83,30 @@ public sealed class StatusSiteHolder
 
     public string FilePath { get; }
 
+    /// <summary>What the node serves: the verified site, or its outage view of it while the control plane is unreachable.</summary>
     public StatusSiteContent? Current => _current;
+
+    /// <summary>
+    /// The poller's news about the control plane: null when it answers, else since when it does not. After
+    /// <see cref="ControlPlaneOutageView.ShowAfter"/> of silence the node serves its outage view; when the control plane
+    /// answers again, the verified site.
+    /// </summary>
+    public void ReportControlPlane(DateTimeOffset? unreachableSince, DateTimeOffset now, string nodeId)
+    {
+        lock (_gate)
+        {
+            _unreachableSince = unreachableSince;
+            _nodeId = nodeId;
+            _current = View(_verified, now);
+        }
+    }
+
+    private StatusSiteContent? View(StatusSiteContent? verified, DateTimeOffset now) =>
+        verified is not null && _unreachableSince is { } since && now - since >= ControlPlaneOutageView.ShowAfter
+            ? (_current is { ControlPlaneUnreachableSince: { } shown } current && shown == since && current.Version == verified.Version
+                ? current
+                : verified.WithControlPlaneUnreachable(since, _nodeId ?? "?"))
+            : verified;
 
     /// <summary>Verifies and applies envelope bytes; older or equal versions are ignored (true, nothing changes).</summary>
     public bool TryApply(byte[] envelopeBytes, bool persist, out string? error)
@@ -73,12 +116,17 @@ public sealed class StatusSiteHolder
             return false;
         }
 
-        if (_current is { } current && current.Version >= envelope.Version)
+        lock (_gate)
         {
-            return true;
+            if (_verified is { } current && current.Version >= envelope.Version)
+            {
+                return true;
+            }
+
+            _verified = new StatusSiteContent(envelope, site!);
+            _current = _verified;
         }
 
-        _current = new StatusSiteContent(envelope, site!);
         if (persist)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);

@@ -13,6 +13,7 @@ public sealed partial class StatusSitePoller(
     EdgeOptions options,
     ControlPlaneConnection connection,
     StatusSiteHolder holder,
+    ControlPlaneReachability reachability,
     TimeProvider time,
     ILogger<StatusSitePoller> logger) : BackgroundService
 {
@@ -27,6 +28,8 @@ public sealed partial class StatusSitePoller(
             {
                 again = await PollOnceAsync(stoppingToken).ConfigureAwait(false);
                 _failing = false;
+                reachability.Succeeded();
+                holder.ReportControlPlane(null, time.GetUtcNow(), options.NodeId);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -39,6 +42,9 @@ public sealed partial class StatusSitePoller(
                     _failing = true;
                     LogUnreachable(logger, ex.Message, holder.Current?.Version);
                 }
+
+                reachability.Failed();
+                holder.ReportControlPlane(reachability.UnreachableSince, time.GetUtcNow(), options.NodeId);
 
                 again = false;
             }

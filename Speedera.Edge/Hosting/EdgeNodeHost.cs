@@ -68,6 +68,7 @@ public static class EdgeNodeHost
         if (options.ControlPlane is not null)
         {
             services.AddSingleton<ControlPlaneConnection>();
+            services.AddSingleton<ControlPlaneReachability>();
             services.AddHostedService<ConfigurationPoller>();
             services.AddHostedService<HeartbeatSender>();
             services.AddHostedService<UploadSender>();

@@ -75,4 +75,51 @@ public sealed class StatusSiteTests
         Assert.Equal(2, atom.Split("<entry>").Length - 1);
         Assert.Contains($"urn:speedera:status:incident:{incident.Id}:update:{incident.Updates[0].Id}", atom, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Edge_marks_portal_and_api_down_only_after_the_control_plane_stayed_silent_and_restores_the_signed_site()
+    {
+        var now = new DateTime(2026, 11, 29, 12, 0, 0, DateTimeKind.Utc);
+        var components = new List<ComponentStatus>
+        {
+            new("dns", "DNS", ComponentState.Operational, "2 of 2 up"),
+            new("portal", "Customer portal", ComponentState.Operational, "Answering"),
+            new("api", "REST API", ComponentState.Operational, "Answering"),
+        };
+        var model = new StatusModel(now, components,
+            components.ToDictionary(c => c.Id, c => (IReadOnlyList<UptimeDay>)[new UptimeDay(now.Date, 1, 0)]), [], [], "http://127.0.0.1:5080/", "http://status.speedera.net/");
+        using var key = ConfigurationKeys.CreateSigningKey();
+        var envelope = SignedStatusSite.Sign(new StatusSiteDocument(3, now, StatusSiteBuilder.Build(model)), key);
+        var holder = new StatusSiteHolder(key, Path.Combine(Path.GetTempPath(), "speedera-status-" + Guid.NewGuid().ToString("N")));
+        Assert.True(holder.TryApply(envelope.ToJsonBytes(), persist: false, out var error), error);
+        string Page() => Encoding.UTF8.GetString(StatusSiteHolder.Find(holder.Current, "/")!.Body);
+        string Summary() => Encoding.UTF8.GetString(StatusSiteHolder.Find(holder.Current, StatusSite.SummaryPath)!.Body);
+        var signedPage = Page();
+        Assert.Contains("All systems operational", signedPage, StringComparison.Ordinal);
+
+        var since = new DateTimeOffset(now.AddMinutes(1));
+        holder.ReportControlPlane(since, since + ControlPlaneOutageView.ShowAfter - TimeSpan.FromSeconds(1), "edge-sjc-1");
+        Assert.Equal(signedPage, Page());
+
+        holder.ReportControlPlane(since, since + ControlPlaneOutageView.ShowAfter, "edge-sjc-1");
+        var page = Page();
+        Assert.Contains("<div class=\"banner major\" data-testid=\"status-indicator\">Customer portal and REST API unreachable</div>", page, StringComparison.Ordinal);
+        Assert.Contains("Measured by edge node edge-sjc-1 · since 2026-11-29 12:01:00 UTC", page, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"state major_outage\" data-state-of=\"portal\">Major outage</span>", page, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"state major_outage\" data-state-of=\"api\">Major outage</span>", page, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"state operational\" data-state-of=\"dns\">Operational</span>", page, StringComparison.Ordinal);
+        using (var summary = System.Text.Json.JsonDocument.Parse(Summary()))
+        {
+            var states = summary.RootElement.GetProperty("components").EnumerateArray().ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("status").GetString());
+            Assert.Equal(new Dictionary<string, string?> { ["dns"] = "operational", ["portal"] = "major_outage", ["api"] = "major_outage" }, states);
+            Assert.Equal("2026-11-29T12:01:00Z", summary.RootElement.GetProperty("control_plane").GetProperty("since").GetString());
+        }
+
+        // The same view is kept while the silence lasts (one ETag for caches), and the signed site returns with the control plane.
+        var entry = StatusSiteHolder.Find(holder.Current, "/");
+        holder.ReportControlPlane(since, since + TimeSpan.FromMinutes(5), "edge-sjc-1");
+        Assert.Same(entry, StatusSiteHolder.Find(holder.Current, "/"));
+        holder.ReportControlPlane(null, since + TimeSpan.FromMinutes(6), "edge-sjc-1");
+        Assert.Equal(signedPage, Page());
+    }
 }

@@ -138,6 +138,11 @@ public static partial class EdgeApiEndpoints
         }
 
         await db.SaveChangesAsync(http.RequestAborted);
+        if (report.ControlPlaneUnreachable is { Count: > 0 } unreachable)
+        {
+            await http.RequestServices.GetRequiredService<Status.ControlPlaneOutageRecorder>().RecordAsync(db, unreachable, http.RequestAborted);
+        }
+
         live.Publish(Live.LiveTopic.Heartbeat, nodeId);
         return Results.NoContent();
     }

@@ -145,6 +145,7 @@ public static class NocOperationsServiceCollectionExtensions
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<StatusSiteSignal>();
         services.AddSingleton<StatusSiteFeed>();
+        services.AddSingleton<ControlPlaneOutageRecorder>();
         services.AddScoped<Notifier>();
         services.AddScoped<IncidentService>();
         services.AddScoped<MaintenanceService>();

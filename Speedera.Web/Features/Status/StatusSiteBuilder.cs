@@ -47,6 +47,8 @@ public static class StatusSiteBuilder
         .axis{display:flex;justify-content:space-between;color:var(--muted);font-size:12px}
         .muted{color:var(--muted)}.update{border-left:3px solid var(--line);padding:2px 0 2px 12px;margin:8px 0}
         a{color:var(--maint)}form input[type=email]{padding:6px 8px;min-width:260px}footer{margin-top:40px;color:var(--muted);font-size:13px}
+        .choose{border:0;padding:0;margin:10px 0 0}.choose legend{color:var(--muted);font-size:13px;padding:0}.choose label{display:inline-block;margin:4px 14px 0 0;white-space:nowrap}
+        .banner.minor{color:#1d2430}
         """;
 
     /// <summary>The time of the newest change the site shows (page and feed "updated").</summary>
@@ -96,6 +98,7 @@ public static class StatusSiteBuilder
             <main>
             <h1>{{{Name}}} Status</h1>
             <div class="banner {{{indicator}}}" data-testid="status-indicator">{{{IndicatorText(indicator)}}}</div>
+            {{{ControlPlaneOutageView.NoticeMarker}}}
 
             """);
 
@@ -127,7 +130,7 @@ public static class StatusSiteBuilder
             var days = m.Uptime[c.Id];
             var observed = days.Where(d => d.Uptime is not null).ToList();
             var overall = observed.Count == 0 ? "no data yet" : $"{observed.Average(d => d.Uptime!.Value) * 100:F2} % uptime";
-            html.Append(CultureInfo.InvariantCulture, $"<div class=\"card\" data-component=\"{E(c.Id)}\"><div class=\"comp\"><strong>{E(c.Name)}</strong><span class=\"state {StatusComponents.StatusName(c.State)}\">{StatusComponents.Label(c.State)}</span></div>")
+            html.Append(CultureInfo.InvariantCulture, $"<div class=\"card\" data-component=\"{E(c.Id)}\"><div class=\"comp\"><strong>{E(c.Name)}</strong><span class=\"state {StatusComponents.StatusName(c.State)}\" {ControlPlaneOutageView.StateAttribute}=\"{E(c.Id)}\">{StatusComponents.Label(c.State)}</span></div>")
                 .Append("<div class=\"bars\" role=\"img\" aria-label=\"").Append(E($"{c.Name}: {overall} over {StatusQueries.UptimeDays} days")).Append("\">");
             foreach (var d in days)
             {
@@ -152,12 +155,15 @@ public static class StatusSiteBuilder
         }
 
         var subscribe = m.PortalUrl.TrimEnd('/') + "/status/subscribe";
+        var choices = string.Concat(m.Components.Select(c => $"<label><input type=\"checkbox\" name=\"components\" value=\"{E(c.Id)}\"> {E(c.Name)}</label> "));
         html.Append(CultureInfo.InvariantCulture, $$"""
             <h2>Subscribe</h2>
             <div class="card">
             <p>Feeds: <a href="history.rss">RSS</a> · <a href="history.atom">Atom</a> · <a href="summary.json">summary.json</a></p>
             <form method="post" action="{{E(subscribe)}}"><label>E-mail updates: <input type="email" name="email" required placeholder="you@example.com"></label>
-            <button type="submit">Subscribe</button> <span class="muted">We send a confirmation link first; every mail has a one-click unsubscribe.</span></form>
+            <button type="submit">Subscribe</button>
+            <fieldset class="choose"><legend>Only about (none ticked: every component)</legend>{{choices}}</fieldset>
+            <p class="muted">We send a confirmation link first; every mail has a one-click unsubscribe link.</p></form>
             </div>
             <footer>Served from the {{Name}} edge network, independently of the control plane. Times in UTC.</footer>
             </main>
