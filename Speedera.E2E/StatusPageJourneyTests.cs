@@ -178,8 +178,9 @@ public sealed class StatusPageJourneyTests(StatusEdgeFixture fixture) : IClassFi
         await ShotsAsync(noc, "/noc/wallboard", "wallboard-incident", fixture.Portal.BaseUrl);
         await noc.GotoAsync("/noc/incidents");
         await Expect(noc.Locator("[data-testid=incident-list]")).ToContainTextAsync("Elevated origin errors");
-        await noc.Locator("[data-testid=incident-list] [data-incident]").First.ClickAsync();
-        await Expect(noc.Locator("[data-testid=timeline]")).ToContainTextAsync("Origin errors for " + cdn);
+        // The origin incident (not whichever the list shows first), and patience for a circuit on a loaded machine.
+        await noc.Locator("[data-testid=incident-list] [data-incident]", new() { HasText = "Elevated origin errors" }).First.ClickAsync();
+        await Expect(noc.Locator("[data-testid=timeline]")).ToContainTextAsync("Origin errors for " + cdn, new() { Timeout = 30_000 });
         await ShotsAsync(noc, null, "incidents-page", fixture.Portal.BaseUrl);
 
         // The origin returns and answers again: the error share falls below the limit, the alert clears.
@@ -200,6 +201,14 @@ public sealed class StatusPageJourneyTests(StatusEdgeFixture fixture) : IClassFi
         await ShotsAsync(page, StatusUrl, "status-page-resolved");
         await noc.GotoAsync("/noc/wallboard");
         await ShotsAsync(noc, "/noc/wallboard", "wallboard", fixture.Portal.BaseUrl);
+        // The portal's copy of the page (its CSP allows no inline styles: the stylesheet is a file) and the feeds.
+        await noc.GotoAsync("/status/");
+        await Expect(noc.Locator("h1")).ToHaveTextAsync("Speedera Status");
+        // Unstyled (a blocked inline <style>), the banner would have no background colour.
+        Assert.NotEqual("rgba(0, 0, 0, 0)", await noc.Locator("[data-testid=status-indicator]").EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"));
+        await ShotsAsync(noc, fixture.Portal.BaseUrl.TrimEnd('/') + "/status/", "portal-status-copy");
+        await ShotsAsync(page, StatusUrl + "history.atom", "feed-atom");
+        await ShotsAsync(page, StatusUrl + "history.rss", "feed-rss");
         Console.WriteLine($"origin down -> incident on the edge status page after {toPage.TotalSeconds:F1} s; origin back -> resolved after {toClear.TotalSeconds:F1} s");
     }
 

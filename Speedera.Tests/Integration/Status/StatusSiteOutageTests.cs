@@ -122,6 +122,7 @@ public sealed class StatusSiteOutageTests(ITestOutputHelper output) : ControlPla
         await File.WriteAllTextAsync(Path.Combine(keep, "history.rss"), rss);
         await File.WriteAllTextAsync(Path.Combine(keep, "history.atom"), atom);
         await File.WriteAllTextAsync(Path.Combine(keep, "summary.json"), summary);
+        await File.WriteAllTextAsync(Path.Combine(keep, "status.css"), (await EdgeAsync("/status.css")).Body);
 
         var mailDir = Path.Combine(dataDirectory, "mail");
         var mail = await EventuallyAsync(() => Directory.Exists(mailDir)
