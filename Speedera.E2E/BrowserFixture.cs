@@ -21,6 +21,9 @@ public class BrowserFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
+        // Web-first assertions poll until this ceiling; the 5 s default is too short for a circuit's first render on a
+        // loaded 2-core machine (a passing assertion returns as soon as it holds, so this costs nothing when green).
+        Assertions.SetDefaultExpectTimeout(20_000);
         Portal = await PortalProcess.StartAsync(PortalEnvironment);
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

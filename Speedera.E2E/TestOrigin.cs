@@ -41,6 +41,18 @@ public sealed class TestOrigin : IAsyncDisposable
             http.Response.Headers.CacheControl = "public, max-age=600";
             return Results.Bytes(Image, "image/png");
         });
+        // The demo traffic generator's paths: real bodies, so the graphs of bytes served and from origin have something to show.
+        foreach (var (path, type, size) in new[] { ("/favicon.svg", "image/svg+xml", 3_000), ("/dist/site.css", "text/css", 24_000), ("/dist/site.js", "text/javascript", 60_000), ("/dist/charts.js", "text/javascript", 120_000) })
+        {
+            var body = new byte[size];
+            Array.Fill(body, (byte)'x');
+            app.MapGet(path, (HttpContext http) =>
+            {
+                http.Response.Headers.CacheControl = "public, max-age=30";
+                return Results.Bytes(body, type);
+            });
+        }
+
         await app.StartAsync();
         return origin;
     }

@@ -247,3 +247,65 @@ public abstract class TrafficStoreTests<TFactory>(TFactory factory) : IClassFixt
 public sealed class SqliteTrafficStoreTests(SqlitePortalFactory factory) : TrafficStoreTests<SqlitePortalFactory>(factory);
 
 public sealed class PostgresTrafficStoreTests(PostgresPortalFactory factory) : TrafficStoreTests<PostgresPortalFactory>(factory);
+
+/// <summary>PostgreSQL: the traffic tables are partitioned by time; maintenance creates partitions ahead and drops spent ones.</summary>
+public sealed class PostgresTrafficPartitionTests(PostgresPortalFactory factory) : IClassFixture<PostgresPortalFactory>
+{
+    private static readonly DateTimeOffset Now = TestClock.Start;
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        using var scope = factory.WithWebHostBuilder(b => b.ConfigureTestServices(services => services.RemoveAll<IHostedService>())).Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+        return await db.Database.SqlQueryRaw<T>(sql).SingleAsync();
+    }
+
+    [Fact]
+    public async Task Rows_move_from_the_default_partition_into_their_day_and_spent_partitions_are_dropped_with_totals_kept()
+    {
+        var app = factory.WithWebHostBuilder(b => b.ConfigureTestServices(services => services.RemoveAll<IHostedService>()));
+        var clock = new FakeTimeProvider(Now);
+        var store = new RelationalTrafficStore(app.Services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new TrafficStoreOptions()), clock, NullLogger<RelationalTrafficStore>.Instance);
+        var host = $"part-{Guid.NewGuid():N}"[..20] + ".example.test";
+        var day = $"UsageRollups_d{Now:yyyyMMdd}";
+
+        Assert.True(await ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid WHERE c.relname = 'UsageRollups') AS \"Value\""));
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SpeederaDbContext>();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await store.AddUsageAsync(db, "node-1", [new UsageRollup(Now.AddMinutes(-10), host, "sjc", "node-1", 7, 700, 70, 7, 0, 0, 0, 3, 4)], default);
+            await tx.CommitAsync();
+        }
+
+        // No partition for the day yet: the row waits in the default partition, then moves when maintenance creates the day.
+        Assert.Equal(1, await ScalarAsync<int>($"SELECT COUNT(*)::int AS \"Value\" FROM \"UsageRollups_default\" WHERE \"Hostname\" = '{host}'"));
+        await store.MaintainAsync(clock.GetUtcNow());
+        Assert.Equal(0, await ScalarAsync<int>($"SELECT COUNT(*)::int AS \"Value\" FROM \"UsageRollups_default\" WHERE \"Hostname\" = '{host}'"));
+        Assert.Equal(1, await ScalarAsync<int>($"SELECT COUNT(*)::int AS \"Value\" FROM \"{day}\" WHERE \"Hostname\" = '{host}'"));
+        Assert.True(await ScalarAsync<bool>($"SELECT to_regclass('\"UsageRollups_d{Now.AddDays(2):yyyyMMdd}\"') IS NOT NULL AS \"Value\""), "two days ahead exist");
+        Assert.True(await ScalarAsync<bool>($"SELECT to_regclass('\"UsageHourly_m{Now.AddMonths(-12):yyyyMM}\"') IS NOT NULL AS \"Value\""), "the retention's months exist");
+
+        // Four days on, the day is past the minute window: its row moves to the hour and the emptied day partition goes.
+        clock.Advance(TimeSpan.FromDays(4));
+        await store.MaintainAsync(clock.GetUtcNow());
+        Assert.False(await ScalarAsync<bool>($"SELECT to_regclass('\"{day}\"') IS NOT NULL AS \"Value\""), "the spent day partition is dropped");
+        var week = await store.UsageAsync(new TrafficQuery([host], clock.GetUtcNow().AddDays(-7), clock.GetUtcNow(), TimeSpan.FromHours(1)));
+        Assert.Equal(7, week.Points.Sum(p => p.Requests));
+
+        // Past the retention the month partition goes whole, and its rows count as expired.
+        clock.Advance(TimeSpan.FromDays(420));
+        var result = await store.MaintainAsync(clock.GetUtcNow());
+        Assert.True(result.HourlyRowsExpired >= 1, $"expired: {result.HourlyRowsExpired}");
+        Assert.False(await ScalarAsync<bool>($"SELECT to_regclass('\"UsageHourly_m{Now:yyyyMM}\"') IS NOT NULL AS \"Value\""), "the month past retention is dropped");
+    }
+
+    [Theory]
+    [InlineData("UsageRollups", "UsageRollups_d20261129", "2026-11-30")]
+    [InlineData("UsageHourly", "UsageHourly_m202612", "2027-01-01")]
+    [InlineData("UsageRollups", "UsageRollups_default", null)]
+    [InlineData("UsagePopMinutes", "UsageRollups_d20261129", null)]
+    public void Partition_names_carry_their_range(string table, string partition, string? end) =>
+        Assert.Equal(end is null ? null : DateTime.Parse(end, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal),
+            RelationalTrafficStore.PartitionEnd(table, partition));
+}

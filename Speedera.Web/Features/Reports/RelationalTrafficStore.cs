@@ -301,6 +301,11 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
         db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
         int hoursDone = 0;
         long moved = 0;
+        bool partitioned = await IsPartitionedAsync(db, cancellationToken);
+        if (partitioned)
+        {
+            await EnsurePartitionsAsync(db, now.UtcDateTime, cutoff, cancellationToken);
+        }
 
         // One hour per transaction: an interrupted run leaves every hour either moved whole or not at all.
         while (true)
@@ -359,11 +364,27 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
         }
 
         var hourlyOldest = now.UtcDateTime - Options.HourlyRetention;
-        long expired = await db.UsageHourly.Where(u => u.Hour < hourlyOldest).ExecuteDeleteAsync(cancellationToken);
+        var groupsOldest = now.UtcDateTime - Options.ClientGroupRetention;
+        long expired = 0, groups = 0;
+        if (partitioned)
+        {
+            // Whole partitions past the window go at once; the deletes below then only touch the boundary partition.
+            // Minute partitions go once downsampling emptied them (a row the loop has not moved keeps its day).
+            foreach (var table in MinuteTables.Where(t => t != "ClientGroupCounts"))
+            {
+                await DropPartitionsAsync(db, table, cutoff, onlyEmpty: true, cancellationToken);
+            }
+
+            expired += await DropPartitionsAsync(db, "UsageHourly", hourlyOldest, onlyEmpty: false, cancellationToken);
+            expired += await DropPartitionsAsync(db, "DecisionHourly", hourlyOldest, onlyEmpty: false, cancellationToken);
+            await DropPartitionsAsync(db, "UsagePopHourly", hourlyOldest, onlyEmpty: false, cancellationToken);
+            groups += await DropPartitionsAsync(db, "ClientGroupCounts", groupsOldest, onlyEmpty: false, cancellationToken);
+        }
+
+        expired += await db.UsageHourly.Where(u => u.Hour < hourlyOldest).ExecuteDeleteAsync(cancellationToken);
         expired += await db.DecisionHourly.Where(d => d.Hour < hourlyOldest).ExecuteDeleteAsync(cancellationToken);
         await db.UsagePopHourly.Where(u => u.Hour < hourlyOldest).ExecuteDeleteAsync(cancellationToken);
-        var groupsOldest = now.UtcDateTime - Options.ClientGroupRetention;
-        long groups = await db.ClientGroupCounts.Where(c => c.Minute < groupsOldest).ExecuteDeleteAsync(cancellationToken);
+        groups += await db.ClientGroupCounts.Where(c => c.Minute < groupsOldest).ExecuteDeleteAsync(cancellationToken);
         var result = new TrafficMaintenanceResult(hoursDone, moved, expired, groups);
         LogMaintained(logger, hoursDone, moved, expired, groups);
         return result;
@@ -383,6 +404,118 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
         return binned.Select(b => new UsageRow(DateTime.SpecifyKind(b.Time, DateTimeKind.Utc), b.Key, b.Requests, b.BytesToClients, b.BytesFromOrigin,
             b.Status2xx, b.Status3xx, b.Status4xx, b.Status5xx, b.Hits, b.Misses)).ToList();
     }
+
+    private static readonly string[] MinuteTables = ["UsageRollups", "UsagePopMinutes", "DecisionCounts", "ClientGroupCounts"];
+    private static readonly string[] HourlyTables = ["UsageHourly", "UsagePopHourly", "DecisionHourly"];
+
+    /// <summary>PostgreSQL with the PartitionTrafficTables migration applied: the traffic tables are partitioned by time.</summary>
+    private static async Task<bool> IsPartitionedAsync(SpeederaDbContext db, CancellationToken cancellationToken) =>
+        db.Database.GetDbConnection() is NpgsqlConnection
+        && await db.Database.SqlQueryRaw<bool>("SELECT EXISTS (SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid WHERE c.relname = 'UsageRollups') AS \"Value\"")
+            .SingleAsync(cancellationToken);
+
+    /// <summary>
+    /// Creates the day partitions of the minute tables from the minute window's start to two days ahead, and the month
+    /// partitions of the hourly tables over the retention and one month ahead. Rows that reached the DEFAULT partition
+    /// for a range (written before its partition existed) move into the new partition as it is attached.
+    /// </summary>
+    private async Task EnsurePartitionsAsync(SpeederaDbContext db, DateTime now, DateTime cutoff, CancellationToken cancellationToken)
+    {
+        var firstDay = (cutoff < now - Options.ClientGroupRetention ? cutoff : now - Options.ClientGroupRetention).Date;
+        foreach (var table in MinuteTables)
+        {
+            for (var day = firstDay; day <= now.Date.AddDays(2); day = day.AddDays(1))
+            {
+                await EnsurePartitionAsync(db, table, "Minute", $"{table}_d{day:yyyyMMdd}", day, day.AddDays(1), cancellationToken);
+            }
+        }
+
+        var oldest = now - Options.HourlyRetention;
+        var firstMonth = new DateTime(oldest.Year, oldest.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        foreach (var table in HourlyTables)
+        {
+            for (var month = firstMonth; month <= now.AddMonths(1); month = month.AddMonths(1))
+            {
+                await EnsurePartitionAsync(db, table, "Hour", $"{table}_m{month:yyyyMM}", month, month.AddMonths(1), cancellationToken);
+            }
+        }
+    }
+
+    private async Task EnsurePartitionAsync(SpeederaDbContext db, string table, string column, string partition, DateTime from, DateTime to, CancellationToken cancellationToken)
+    {
+        var exists = await db.Database.SqlQueryRaw<bool>("SELECT to_regclass(quote_ident({0})) IS NOT NULL AS \"Value\"", partition).SingleAsync(cancellationToken);
+        if (exists)
+        {
+            return;
+        }
+
+        // Names are built from this class's constants and dates; bounds are ISO timestamps formatted here.
+        var lower = from.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00";
+        var upper = to.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "+00";
+        string sql = $"""
+            CREATE TABLE "{partition}" (LIKE "{table}" INCLUDING DEFAULTS);
+            WITH moved AS (DELETE FROM "{table}_default" WHERE "{column}" >= '{lower}' AND "{column}" < '{upper}' RETURNING *)
+              INSERT INTO "{partition}" SELECT * FROM moved;
+            ALTER TABLE "{table}" ATTACH PARTITION "{partition}" FOR VALUES FROM ('{lower}') TO ('{upper}');
+            """;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlRawAsync(sql, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        LogPartitionCreated(logger, partition);
+    }
+
+    /// <summary>Drops the partitions of <paramref name="table"/> that end at or before <paramref name="before"/>; returns the rows they held.</summary>
+    private async Task<long> DropPartitionsAsync(SpeederaDbContext db, string table, DateTime before, bool onlyEmpty, CancellationToken cancellationToken)
+    {
+        var partitions = await db.Database.SqlQueryRaw<string>(
+            "SELECT c.relname AS \"Value\" FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(quote_ident({0}))", table)
+            .ToListAsync(cancellationToken);
+        long rows = 0;
+        foreach (var partition in partitions)
+        {
+            if (PartitionEnd(table, partition) is not { } end || end > before)
+            {
+                continue;
+            }
+
+            string count = $"SELECT COUNT(*) AS \"Value\" FROM \"{partition}\"";
+            long held = await db.Database.SqlQueryRaw<long>(count).SingleAsync(cancellationToken);
+            if (onlyEmpty && held > 0)
+            {
+                continue;
+            }
+
+            string drop = $"DROP TABLE \"{partition}\"";
+            await db.Database.ExecuteSqlRawAsync(drop, cancellationToken);
+            rows += held;
+            LogPartitionDropped(logger, partition, held);
+        }
+
+        return rows;
+    }
+
+    /// <summary>The end of a partition's range from its name (<c>{table}_dyyyyMMdd</c> or <c>{table}_myyyyMM</c>); null for others.</summary>
+    internal static DateTime? PartitionEnd(string table, string partition)
+    {
+        var suffix = partition.StartsWith(table + "_", StringComparison.Ordinal) ? partition[(table.Length + 1)..] : "";
+        if (suffix.Length == 9 && suffix[0] == 'd' && DateTime.TryParseExact(suffix[1..], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var day))
+        {
+            return DateTime.SpecifyKind(day, DateTimeKind.Utc).AddDays(1);
+        }
+
+        if (suffix.Length == 7 && suffix[0] == 'm' && DateTime.TryParseExact(suffix[1..], "yyyyMM", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var month))
+        {
+            return DateTime.SpecifyKind(month, DateTimeKind.Utc).AddMonths(1);
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(EventId = 4602, Level = LogLevel.Information, Message = "Traffic partition {Partition} created")]
+    private static partial void LogPartitionCreated(ILogger logger, string partition);
+
+    [LoggerMessage(EventId = 4603, Level = LogLevel.Information, Message = "Traffic partition {Partition} dropped ({Rows} rows)")]
+    private static partial void LogPartitionDropped(ILogger logger, string partition, long rows);
 
     private (DateTime From, DateTime To, TimeSpan Step, DateTime Cutoff) Window(TrafficQuery query)
     {
