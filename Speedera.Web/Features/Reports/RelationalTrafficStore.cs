@@ -136,10 +136,9 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
                 rows.AddRange(await BinnedAsync(db, "UsagePopHourly", "Hour", key, step, from, from, to < cutoff ? to : cutoff, cancellationToken));
             }
 
-            if (to > cutoff)
-            {
-                rows.AddRange(await BinnedAsync(db, "UsagePopMinutes", "Minute", key, step, from, from > cutoff ? from : cutoff, to, cancellationToken));
-            }
+            // Minute rows from the window's start: those older than the cutoff are the hours maintenance has not moved
+            // yet (it moves an hour at a time, in one transaction), so nothing is counted twice or missed.
+            rows.AddRange(await BinnedAsync(db, "UsagePopMinutes", "Minute", key, step, from, from, to, cancellationToken));
         }
         else if (names is null && query.Split != UsageSplit.Hostname)
         {
@@ -155,9 +154,8 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
                     g.Sum(u => u.Status4xx), g.Sum(u => u.Status5xx), g.Sum(u => u.Hits), g.Sum(u => u.Misses))).ToListAsync(cancellationToken));
             }
 
-            if (to > cutoff)
             {
-                var lower = from > cutoff ? from : cutoff;
+                var lower = from;
                 var minute = db.UsagePopMinutes.AsNoTracking().Where(u => u.Minute >= lower && u.Minute < to);
                 var grouped = query.Split == UsageSplit.Node
                     ? minute.GroupBy(u => new { Time = u.Minute, Key = u.NodeId })
@@ -186,9 +184,10 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
                 g.Sum(u => u.Status4xx), g.Sum(u => u.Status5xx), g.Sum(u => u.Hits), g.Sum(u => u.Misses))).ToListAsync(cancellationToken));
         }
 
-        if (to > cutoff && (names is not null || query.Split == UsageSplit.Hostname))
+        // Minute rows from the window's start: those older than the cutoff are the hours maintenance has not moved yet.
+        if (names is not null || query.Split == UsageSplit.Hostname)
         {
-            var lower = from > cutoff ? from : cutoff;
+            var lower = from;
             var minute = db.UsageRollups.AsNoTracking().Where(u => u.Minute >= lower && u.Minute < to);
             if (names is not null)
             {
@@ -237,9 +236,9 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
             rows.AddRange(list.Select(d => (d.Hour, d.Hostname, d.Address, d.PopId, d.Reason, d.Count)));
         }
 
-        if (to > cutoff)
+        // Minute rows from the window's start: those older than the cutoff are the hours maintenance has not moved yet.
         {
-            var lower = from > cutoff ? from : cutoff;
+            var lower = from;
             var minute = db.DecisionCounts.AsNoTracking().Where(d => d.Minute >= lower && d.Minute < to);
             if (names is not null)
             {
