@@ -58,14 +58,14 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         await page.FillAsync("[aria-label='Description 1']", "shop origin A");
         await page.FillAsync("[data-testid=address-1]", second.ToString());
         await page.FillAsync("[aria-label='Description 2']", "shop origin B");
-        await page.SelectOptionAsync("#test-type", "Http");
+        await ChooseAsync(page, "test-type", "HTTP");
         await page.FillAsync("#test-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.FillAsync("#test-path", "/health");
         await page.FillAsync("#test-interval", "1");
         await page.FillAsync("#test-timeout", "1");
         await page.FillAsync("#ttl", "1");
         await page.ClickAsync("[data-testid=save-gtm]");
-        await Expect(page.Locator(".alert-success, .alert")).ToContainTextAsync("Saved");
+        await Expect(page.Locator("[data-testid=save-result]")).ToContainTextAsync("Saved");
 
         var clock = Stopwatch.StartNew();
         await WaitForPageStatesAsync(page, $"/gtm/{shopId}", (first, "up"), (second, "up"));
@@ -423,6 +423,15 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         string.Join(" and ", expected.Select(e => $"{e.Address} {e.State}"));
 
     /// <summary>A MudBlazor input by its test id (the attribute lands on the input or on its wrapper, depending on the component).</summary>
+    /// <summary>Picks the option whose text matches <paramref name="option"/> (whole text, or a regex) in the MudSelect marked <paramref name="testId"/>.</summary>
+    internal static async Task ChooseAsync(IPage page, string testId, string option, bool regex = false)
+    {
+        await page.Locator($".mud-select:has([data-testid={testId}]), .mud-select[data-testid={testId}]").First.ClickAsync();
+        var items = page.Locator(".mud-popover-open .mud-list-item");
+        await (regex ? items.GetByText(new Regex(option)) : items.GetByText(option, new() { Exact = true })).First.ClickAsync();
+        await Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+    }
+
     internal static string Field(string testId) => $"input[data-testid={testId}], [data-testid={testId}] input";
 
     private static ILocator LiveRow(IPage page, IPAddress address) => page.Locator($"[data-testid=live-state] tr[data-address='{address}']");

@@ -52,17 +52,17 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
         await using var ashburn = await TestOrigin.StartAsync(IPAddress.Parse(Ashburn), port);
         await page.GotoAsync($"/gtm/{id}");
         await page.FillAsync("[data-testid=address-0]", London);
-        await page.SelectOptionAsync("[aria-label='POP 1']", "lhr");
+        await CustomerNetworkJourneyTests.ChooseAsync(page, "pop-0", @"\(lhr,", regex: true);
         await page.FillAsync("[data-testid=address-1]", Ashburn);
-        await page.SelectOptionAsync("[aria-label='POP 2']", "iad");
-        await page.SelectOptionAsync("#test-type", "Http");
+        await CustomerNetworkJourneyTests.ChooseAsync(page, "pop-1", @"\(iad,", regex: true);
+        await CustomerNetworkJourneyTests.ChooseAsync(page, "test-type", "HTTP");
         await page.FillAsync("#test-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.FillAsync("#test-path", "/health");
         await page.FillAsync("#test-interval", "1");
         await page.FillAsync("#test-timeout", "1");
         await page.FillAsync("#ttl", "1");
         await page.ClickAsync("[data-testid=save-gtm]");
-        await Expect(page.Locator(".alert-success, .alert")).ToContainTextAsync("Saved");
+        await Expect(page.Locator("[data-testid=save-result]")).ToContainTextAsync("Saved");
 
         await page.ClickAsync("[data-testid=regions-link]");
         await Expect(page.Locator("[data-testid=region-editor]")).ToBeVisibleAsync();

@@ -6,6 +6,7 @@ using Speedera.Web.Features.Api;
 using Speedera.Web.Features.Billing;
 using Speedera.Web.Features.Edge;
 using Speedera.Web.Features.Metrics;
+using Speedera.Web.Features.Organizations;
 using Speedera.Web.Features.Traffic;
 using Speedera.Web.Hosting;
 
@@ -52,6 +53,7 @@ app.MapEdgeApi();
 Speedera.Web.Features.Status.StatusEndpoints.MapStatusSite(app);
 app.MapCustomerApi();
 app.MapBilling();
+app.MapOrganizationApi();
 app.MapTrafficExports();
 Speedera.Web.Features.PageCheck.PageCheckDownloads.MapPageCheckDownloads(app);
 app.MapPortalMetrics();

@@ -170,7 +170,6 @@ public static class PortalServiceCollectionExtensions
         services.AddSingleton<AuthenticationFailureLimiter>();
         services.AddSingleton<FailedLoginTracker>();
         services.AddSingleton<FormReplayGuard>();
-        services.AddSingleton<NewApiKeyNotice>();
         services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
         return builder;
     }

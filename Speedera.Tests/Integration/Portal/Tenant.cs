@@ -2,14 +2,16 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Speedera.Tests.Integration.Portal;
 
 /// <summary>A signed-up, confirmed, logged-in customer organization with an API client of its own.</summary>
 public sealed class Tenant
 {
-    private Tenant(PortalClient browser, HttpClient api, string email, string organization)
+    private Tenant(PortalClient browser, HttpClient api, string email, string organization, Guid organizationId)
     {
+        OrganizationId = organizationId;
         Browser = browser;
         Api = api;
         Email = email;
@@ -25,6 +27,8 @@ public sealed class Tenant
 
     public string Organization { get; }
 
+    public Guid OrganizationId { get; }
+
     public static async Task<Tenant> CreateAsync(PortalFactory factory, string organization)
     {
         var browser = factory.CreatePortalClient();
@@ -34,17 +38,18 @@ public sealed class Tenant
         await browser.GetAsync(PortalClient.LocalPart(await browser.WaitForMailLinkAsync(email, "Confirm your Speedera account")));
         Assert.Equal(HttpStatusCode.Redirect, (await browser.LogInAsync(email, password)).StatusCode);
 
-        var (created, page) = await browser.SubmitFormAsync("/api-keys", "create-key", new Dictionary<string, string> { ["Input.Name"] = "tests" });
-        if (created.StatusCode == HttpStatusCode.Redirect)
+        // The API keys page is interactive (tested with bUnit in ApiKeysPageTests); tenants get their key from the same service.
+        var organizationId = await factory.WithDbAsync(db => Task.FromResult(db.Users.Single(u => u.Email == email).OrganizationId!.Value));
+        string key;
+        using (var scope = factory.Services.CreateScope())
         {
-            (_, page) = await browser.GetAsync(PortalClient.LocalPart(created.Headers.Location!.ToString()));
+            key = (await scope.ServiceProvider.GetRequiredService<Speedera.Web.Features.Api.ApiKeyService>().IssueAsync(organizationId, "tests", email))?.Key
+                ?? throw new InvalidOperationException("no API key issued");
         }
 
-        var key = page.QuerySelector("[data-testid=api-key-value]")?.TextContent.Trim()
-            ?? throw new InvalidOperationException("no API key shown");
         var api = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return new Tenant(browser, api, email, organization);
+        return new Tenant(browser, api, email, organization, organizationId);
     }
 
     public async Task<JsonElement> PostJsonAsync(string path, object body, HttpStatusCode expected)

@@ -23,6 +23,8 @@ public abstract class ComponentTestContext : IAsyncLifetime
     protected ComponentTestContext()
     {
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
+        // As in an open circuit: pages keep their forms disabled while pre-rendering (RendererInfo.IsInteractive false).
+        Context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Services.AddMudServices();
         Services.AddAuthorizationBuilder().AddPortalPolicies();
         // bUnit registers placeholders that refuse every check; the portal's real evaluation replaces them.

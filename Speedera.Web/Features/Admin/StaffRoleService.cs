@@ -129,6 +129,67 @@ public sealed class StaffRoleService(UserManager<ApplicationUser> users, Speeder
         return new RoleChange(true, $"{email} added as {role}; a link to choose a password was sent.", email);
     }
 
+    /// <summary>Checks a removal without doing it, for the confirmation step.</summary>
+    public async Task<RoleChange> CheckRemoveUserAsync(string userId, string? actingUserId)
+    {
+        var user = await users.FindByIdAsync(userId);
+        return user is null ? RoleChange.Refused("There is no such account.") : await CheckRemoveUserAsync(user, actingUserId);
+    }
+
+    /// <summary>
+    /// Deletes an account (staff or customer). Its sessions and open pages end at once (cookies and circuits are checked
+    /// against the account); what it did stays in the logs under its e-mail. Not oneself, not the last Admin, and not
+    /// the last owner of an organization that still has other members.
+    /// </summary>
+    public async Task<RoleChange> RemoveUserAsync(string userId, string? actingUserId)
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            var user = await users.FindByIdAsync(userId);
+            if (user is null)
+            {
+                return RoleChange.Refused("There is no such account.");
+            }
+
+            if (await CheckRemoveUserAsync(user, actingUserId) is { Succeeded: false } refused)
+            {
+                return refused;
+            }
+
+            var result = await users.DeleteAsync(user);
+            return result.Succeeded
+                ? new RoleChange(true, $"{user.Email} removed; their sessions ended.", user.Email)
+                : RoleChange.Refused(string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private async Task<RoleChange> CheckRemoveUserAsync(ApplicationUser user, string? actingUserId)
+    {
+        if (user.Id == actingUserId)
+        {
+            return RoleChange.Refused("You cannot remove your own account here.");
+        }
+
+        if (await users.IsInRoleAsync(user, Roles.Admin) && !(await users.GetUsersInRoleAsync(Roles.Admin)).Any(u => u.Id != user.Id && u.EmailConfirmed))
+        {
+            return RoleChange.Refused($"{user.Email} is the last Admin: grant Admin to another staff member first.");
+        }
+
+        if (user.OrganizationId is { } organization && (user.OrganizationRole ?? OrganizationRole.Owner) == OrganizationRole.Owner
+            && await db.Users.AnyAsync(u => u.OrganizationId == organization && u.Id != user.Id)
+            && !await db.Users.AnyAsync(u => u.OrganizationId == organization && u.Id != user.Id && (u.OrganizationRole == null || u.OrganizationRole == OrganizationRole.Owner)))
+        {
+            return RoleChange.Refused($"{user.Email} is the last owner of an organization with other members: its members must choose another owner first.");
+        }
+
+        return new RoleChange(true, "", user.Email);
+    }
+
     private async Task<(ApplicationUser? User, RoleChange? Error)> FindStaffAsync(string userId, string role)
     {
         var user = await users.FindByIdAsync(userId);

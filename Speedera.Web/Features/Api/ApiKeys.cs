@@ -168,6 +168,9 @@ public sealed class ApiKeyAuthenticationHandler(
     /// <summary>The key's <see cref="ApiKeyScope"/>, checked by <see cref="ApiKeyScopeHandler"/>.</summary>
     public const string ScopeClaim = "speedera:key-scope";
 
+    /// <summary>Who created the key (their e-mail): member changes through the API need a key an owner created.</summary>
+    public const string CreatorClaim = "speedera:key-creator";
+
     private const string ExpiredFailure = "The API key has expired.";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -198,6 +201,7 @@ public sealed class ApiKeyAuthenticationHandler(
             new Claim(ClaimTypes.Role, Roles.Customer),
             new Claim(SpeederaClaimsPrincipalFactory.OrganizationClaim, key.OrganizationId.ToString()),
             new Claim(ScopeClaim, key.Scope.ToString()),
+            new Claim(CreatorClaim, key.CreatedBy),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
