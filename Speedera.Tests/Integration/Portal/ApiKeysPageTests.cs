@@ -18,8 +18,19 @@ public abstract class ApiKeysPageTests<TFactory>(TFactory factory) : IClassFixtu
         await using var page = await KeysPageAsync(tenant);
 
         page.NameInput.Change("dashboard reader");
-        page.Page.Find("[data-testid=scope-read-only] input").Change(true);
-        await page.Page.InvokeAsync(() => page.Page.FindComponent<MudSelect<int>>().Instance.SelectOption(30));
+        var readOnly = page.Page.Find("input[data-testid=scope-read-only], [data-testid=scope-read-only] input");
+        try
+        {
+            readOnly.Change(true);
+        }
+        catch (MissingEventHandlerException)
+        {
+            readOnly.Click();
+        }
+
+        // Choosing "In 30 days" in the select's popover ends in its ValueChanged, which the page binds.
+        var expiry = page.Page.FindComponent<MudSelect<int>>();
+        await page.Page.InvokeAsync(() => expiry.Instance.ValueChanged.InvokeAsync(30));
         await page.Page.Find("form").SubmitAsync();
 
         page.Page.WaitForAssertion(() => Assert.StartsWith("spk_", page.Page.Find("[data-testid=api-key-value]").TextContent.Trim()));

@@ -23,8 +23,6 @@ public abstract class ComponentTestContext : IAsyncLifetime
     protected ComponentTestContext()
     {
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
-        // As in an open circuit: pages keep their forms disabled while pre-rendering (RendererInfo.IsInteractive false).
-        Context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Services.AddMudServices();
         Services.AddAuthorizationBuilder().AddPortalPolicies();
         // bUnit registers placeholders that refuse every check; the portal's real evaluation replaces them.
@@ -41,8 +39,20 @@ public abstract class ComponentTestContext : IAsyncLifetime
     protected BunitServiceProvider Services => Context.Services;
 
     protected IRenderedComponent<T> Render<T>(Action<ComponentParameterCollectionBuilder<T>>? parameters = null)
-        where T : Microsoft.AspNetCore.Components.IComponent =>
-        parameters is null ? Context.Render<T>() : Context.Render<T>(parameters);
+        where T : Microsoft.AspNetCore.Components.IComponent
+    {
+        // As in an open circuit: pages keep their forms disabled while pre-rendering (RendererInfo.IsInteractive false).
+        // Set at the first render, since it builds the renderer and so closes the container to registrations.
+        if (!rendererInfoSet)
+        {
+            Context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+            rendererInfoSet = true;
+        }
+
+        return parameters is null ? Context.Render<T>() : Context.Render<T>(parameters);
+    }
+
+    private bool rendererInfoSet;
 
     protected Task DisposeComponentsAsync() => Context.DisposeComponentsAsync();
 
