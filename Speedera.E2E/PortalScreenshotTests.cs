@@ -17,6 +17,8 @@ public sealed class PortalScreenshotTests(EmbeddedEdgeFixture fixture) : IClassF
     [Fact]
     public async Task Every_page_as_each_role_in_light_and_dark_is_captured_without_overflow_or_serious_axe_findings()
     {
+        // Five helpers share two cores: a form's round trip can take seconds.
+        SetDefaultExpectTimeout(20_000);
         var findings = new List<string>();
         Directory.CreateDirectory(Path.Combine(BrowserFixture.ScreenshotDirectory, "portal"));
         var admin = await fixture.NewPageAsync();
@@ -129,15 +131,15 @@ public sealed class PortalScreenshotTests(EmbeddedEdgeFixture fixture) : IClassF
         await admin.FillAsync(CustomerNetworkJourneyTests.Field("staff-email"), email);
         await CustomerNetworkJourneyTests.ChooseAsync(admin, "staff-role", role);
         await admin.ClickAsync("[data-testid=add-staff]");
-        await Expect(admin.Locator(".mud-snackbar")).ToContainTextAsync($"{email} added");
+        await Expect(admin.Locator(".mud-snackbar")).ToContainTextAsync($"{email} added", new() { Timeout = 30_000 });
 
         var page = await fixture.NewPageAsync();
         await page.GotoAsync(await fixture.Portal.WaitForMailLinkAsync(email, "Reset your Speedera password"));
         await page.FillAsync("#Input\\.Email", email);
         await page.FillAsync("#Input\\.Password", Password);
         await page.FillAsync("#Input\\.ConfirmPassword", Password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reset password" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("ResetPasswordConfirmation"));
         await LogInAsync(page, email, Password);
         return page;
     }

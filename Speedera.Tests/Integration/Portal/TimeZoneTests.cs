@@ -18,7 +18,7 @@ public abstract class TimeZoneTests<TFactory>(TFactory factory) : IClassFixture<
         var stored = await factory.WithDbAsync(db => db.Users.Where(u => u.Email == tenant.Email).Select(u => u.TimeZone).SingleAsync());
         Assert.Equal("Asia/Tokyo", stored);
         var (_, page) = await tenant.Browser.GetAsync("/api-keys");
-        var created = page.QuerySelector("[data-testid=api-keys] tbody tr td:nth-child(3) time");
+        var created = page.QuerySelector("[data-testid=api-keys] tbody tr td:nth-child(2) time");
         Assert.NotNull(created);
         Assert.EndsWith(" JST", created.TextContent.Trim());
         var utc = DateTime.Parse(created.GetAttribute("datetime")!, null, System.Globalization.DateTimeStyles.AdjustToUniversal);
