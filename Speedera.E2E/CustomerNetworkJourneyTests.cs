@@ -38,7 +38,7 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         await page.SetCheckedAsync(Field("domain-gtm"), true);
         await page.SetCheckedAsync(Field("domain-cdn"), false);
         await page.ClickAsync("[data-testid=add-domain]");
-        await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"));
+        await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"), new() { Timeout = 30_000 });
         var shopId = page.Url[^36..];
         await Expect(page.Locator("[data-testid=domain-name]")).ToHaveTextAsync(shop);
         await Expect(page.Locator("[data-testid=dns-instructions]")).ToBeVisibleAsync();
@@ -102,7 +102,7 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         await page.SetCheckedAsync(Field("domain-cdn"), true);
         await page.FillAsync(Field("domain-origin"), "127.0.0.1");
         await page.ClickAsync("[data-testid=add-domain]");
-        await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"));
+        await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"), new() { Timeout = 30_000 });
         var cdnId = page.Url[^36..];
 
         await VisitAsync(page, $"/content/{cdnId}", "/content/{id}");
@@ -252,10 +252,17 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
         return page;
     }
 
-    private Task WaitForPageStatesAsync(IPage page, string path, params (IPAddress Address, string State)[] expected) =>
-        EventuallyAsync($"{path} shows {Describe(expected)}", async () =>
+    // The page is live: opened once, its rows change as probe results arrive (they load once its circuit is up).
+    private async Task WaitForPageStatesAsync(IPage page, string path, params (IPAddress Address, string State)[] expected)
+    {
+        if (!page.Url.EndsWith(path, StringComparison.Ordinal))
         {
             await page.GotoAsync(path);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        }
+
+        await EventuallyAsync($"{path} shows {Describe(expected)}", async () =>
+        {
             foreach (var (address, state) in expected)
             {
                 var row = page.Locator($"[data-testid=live-state] tr[data-address='{address}']");
@@ -267,6 +274,7 @@ public sealed class CustomerNetworkJourneyTests(EmbeddedEdgeFixture fixture) : I
 
             return true;
         });
+    }
 
     private Task WaitForApiStatesAsync(HttpClient api, Guid id, params (IPAddress Address, string State)[] expected) =>
         EventuallyAsync($"GET /api/v1/domains/{id}/live reports {Describe(expected)}", async () =>

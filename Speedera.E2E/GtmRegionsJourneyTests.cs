@@ -43,7 +43,7 @@ public sealed class GtmRegionsJourneyTests(EmbeddedEdgeFixture fixture) : IClass
         await page.SetCheckedAsync(CustomerNetworkJourneyTests.Field("domain-gtm"), true);
         await page.SetCheckedAsync(CustomerNetworkJourneyTests.Field("domain-cdn"), false);
         await page.ClickAsync("[data-testid=add-domain]");
-        await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"));
+        await Expect(page).ToHaveURLAsync(new Regex("/domains/[0-9a-f-]{36}$"), new() { Timeout = 30_000 });
         var id = page.Url[^36..];
 
         // Real origins the probes test: a POP failure in the what-if then means what it means on the network.
