@@ -29,7 +29,7 @@ public abstract class ApiKeysPageTests<TFactory>(TFactory factory) : IClassFixtu
         }
 
         // The radio group takes the choice asynchronously: the form is submitted once it holds it.
-        page.Page.WaitForAssertion(() => Assert.Equal(ApiKeyScope.ReadOnly, page.Page.FindComponent<MudRadioGroup<ApiKeyScope>>().Instance.Value));
+        page.Page.WaitForAssertion(() => Assert.Equal(ApiKeyScope.ReadOnly, page.Page.FindComponent<MudRadioGroup<ApiKeyScope>>().Instance.GetState(x => x.Value)));
 
         // Choosing "In 30 days" in the select's popover ends in its ValueChanged, which the page binds.
         var expiry = page.Page.FindComponent<MudSelect<int>>();
