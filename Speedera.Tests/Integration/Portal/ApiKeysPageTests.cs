@@ -28,13 +28,9 @@ public abstract class ApiKeysPageTests<TFactory>(TFactory factory) : IClassFixtu
             readOnly.Click();
         }
 
-        // The radio group takes the choice asynchronously: the form is submitted once it holds it.
-        page.Page.WaitForAssertion(() => Assert.Equal(ApiKeyScope.ReadOnly, page.Page.FindComponent<MudRadioGroup<ApiKeyScope>>().Instance.GetState(x => x.Value)));
-
         // Choosing "In 30 days" in the select's popover ends in its ValueChanged, which the page binds.
         var expiry = page.Page.FindComponent<MudSelect<int>>();
         await page.Page.InvokeAsync(() => expiry.Instance.ValueChanged.InvokeAsync(30));
-        page.Page.WaitForAssertion(() => Assert.Equal(30, expiry.Instance.Value));
         await page.Page.Find("form").SubmitAsync();
 
         page.Page.WaitForAssertion(() => Assert.StartsWith("spk_", page.Page.Find("[data-testid=api-key-value]").TextContent.Trim()));
