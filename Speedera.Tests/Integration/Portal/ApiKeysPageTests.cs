@@ -28,6 +28,11 @@ public abstract class ApiKeysPageTests<TFactory>(TFactory factory) : IClassFixtu
             readOnly.Click();
         }
 
+        // The radio group takes the choice through its own event: wait until the page shows it chosen before submitting
+        // (submitting first raced it under load and created a full key).
+        page.Page.WaitForAssertion(() => Assert.True(
+            page.Page.Find("input[data-testid=scope-read-only], [data-testid=scope-read-only] input").HasAttribute("checked"), "read-only chosen"));
+
         // Choosing "In 30 days" in the select's popover ends in its ValueChanged, which the page binds.
         var expiry = page.Page.FindComponent<MudSelect<int>>();
         await page.Page.InvokeAsync(() => expiry.Instance.ValueChanged.InvokeAsync(30));

@@ -457,10 +457,21 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
               INSERT INTO "{partition}" SELECT * FROM moved;
             ALTER TABLE "{table}" ATTACH PARTITION "{partition}" FOR VALUES FROM ('{lower}') TO ('{upper}');
             """;
+        // Attaching locks the parent and its default partition: give way to readers holding them (a rating snapshot
+        // reads several tables in one transaction) rather than deadlock with them; the next run tries again.
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlRawAsync(sql, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        LogPartitionCreated(logger, partition);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(LockTimeout, cancellationToken);
+            await db.Database.ExecuteSqlRawAsync(sql, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            LogPartitionCreated(logger, partition);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
+        {
+            await tx.RollbackAsync(cancellationToken);
+            LogPartitionDeferred(logger, partition);
+        }
     }
 
     /// <summary>Drops the partitions of <paramref name="table"/> that end at or before <paramref name="before"/>; returns the rows they held.</summary>
@@ -485,9 +496,20 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
             }
 
             string drop = $"DROP TABLE \"{partition}\"";
-            await db.Database.ExecuteSqlRawAsync(drop, cancellationToken);
-            rows += held;
-            LogPartitionDropped(logger, partition, held);
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync(LockTimeout, cancellationToken);
+                await db.Database.ExecuteSqlRawAsync(drop, cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+                rows += held;
+                LogPartitionDropped(logger, partition, held);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected)
+            {
+                await tx.RollbackAsync(cancellationToken);
+                LogPartitionDeferred(logger, partition);
+            }
         }
 
         return rows;
@@ -509,6 +531,12 @@ public sealed partial class RelationalTrafficStore(IServiceScopeFactory scopes, 
 
         return null;
     }
+
+    /// <summary>Shorter than PostgreSQL's deadlock_timeout (1 s): partition work times out before a deadlock is detected.</summary>
+    private const string LockTimeout = "SET LOCAL lock_timeout = '500ms'";
+
+    [LoggerMessage(EventId = 4604, Level = LogLevel.Information, Message = "Traffic partition {Partition}: locks held by readers, left for the next maintenance run")]
+    private static partial void LogPartitionDeferred(ILogger logger, string partition);
 
     [LoggerMessage(EventId = 4602, Level = LogLevel.Information, Message = "Traffic partition {Partition} created")]
     private static partial void LogPartitionCreated(ILogger logger, string partition);
