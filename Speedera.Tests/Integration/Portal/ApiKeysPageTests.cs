@@ -18,6 +18,9 @@ public abstract class ApiKeysPageTests<TFactory>(TFactory factory) : IClassFixtu
         await using var page = await KeysPageAsync(tenant);
 
         page.NameInput.Change("dashboard reader");
+        // The form's fields are disabled until the page has rendered interactively; a change before that is dropped.
+        page.Page.WaitForAssertion(() => Assert.False(
+            page.Page.Find("input[data-testid=scope-read-only], [data-testid=scope-read-only] input").HasAttribute("disabled"), "scope enabled"));
         var readOnly = page.Page.Find("input[data-testid=scope-read-only], [data-testid=scope-read-only] input");
         try
         {
