@@ -179,8 +179,19 @@ public sealed class StatusPageJourneyTests(StatusEdgeFixture fixture) : IClassFi
         await noc.GotoAsync("/noc/incidents");
         await Expect(noc.Locator("[data-testid=incident-list]")).ToContainTextAsync("Elevated origin errors");
         // The origin incident (not whichever the list shows first), and patience for a circuit on a loaded machine.
-        await noc.Locator("[data-testid=incident-list] [data-incident]", new() { HasText = "Elevated origin errors" }).First.ClickAsync();
-        await Expect(noc.Locator("[data-testid=timeline]")).ToContainTextAsync("Origin errors for " + cdn, new() { Timeout = 30_000 });
+        // A click on the pre-rendered list before the circuit is up is lost: click again until the timeline opens.
+        for (int attempt = 1; ; attempt++)
+        {
+            await noc.Locator("[data-testid=incident-list] [data-incident]", new() { HasText = "Elevated origin errors" }).First.ClickAsync();
+            try
+            {
+                await Expect(noc.Locator("[data-testid=timeline]")).ToContainTextAsync("Origin errors for " + cdn, new() { Timeout = 15_000 });
+                break;
+            }
+            catch (PlaywrightException) when (attempt < 4)
+            {
+            }
+        }
         await ShotsAsync(noc, null, "incidents-page", fixture.Portal.BaseUrl);
 
         // The origin returns and answers again: the error share falls below the limit, the alert clears.
